@@ -1,0 +1,291 @@
+#include "host/h5io.hpp"
+
+#include <hdf5.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <utility>
+
+#include "host/error.hpp"
+
+namespace calo {
+
+namespace {
+
+// HDF5 prints its own error stack to stderr by default; we report our own messages instead.
+void silence_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+// RAII for an hid_t with its matching close function.
+class Hid {
+ public:
+  Hid() = default;
+  Hid(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  ~Hid() { reset(); }
+  Hid(Hid&& o) noexcept : id_(std::exchange(o.id_, H5I_INVALID_HID)), close_(o.close_) {}
+  Hid& operator=(Hid&& o) noexcept {
+    if (this != &o) {
+      reset();
+      id_ = std::exchange(o.id_, H5I_INVALID_HID);
+      close_ = o.close_;
+    }
+    return *this;
+  }
+  void reset() {
+    if (id_ >= 0 && close_) close_(id_);
+    id_ = H5I_INVALID_HID;
+  }
+  hid_t get() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+
+ private:
+  hid_t id_ = H5I_INVALID_HID;
+  herr_t (*close_)(hid_t) = nullptr;
+};
+
+std::vector<hsize_t> dims_of(hid_t dataset) {
+  Hid space(H5Dget_space(dataset), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> dims(rank > 0 ? rank : 0);
+  if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  return dims;
+}
+
+std::string dims_string(const std::vector<hsize_t>& d) {
+  std::string s = "(";
+  for (size_t i = 0; i < d.size(); ++i) s += (i ? ", " : "") + std::to_string(d[i]);
+  return s + ")";
+}
+
+std::vector<std::string> root_keys(hid_t file) {
+  std::vector<std::string> keys;
+  H5G_info_t info;
+  if (H5Gget_info(file, &info) < 0) return keys;
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    const ssize_t len = H5Lget_name_by_idx(file, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    if (len < 0) continue;
+    std::string name(static_cast<size_t>(len) + 1, '\0');
+    H5Lget_name_by_idx(file, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(), H5P_DEFAULT);
+    name.resize(static_cast<size_t>(len));
+    keys.push_back(std::move(name));
+  }
+  return keys;
+}
+
+bool is_hdf5(const std::string& path) {
+#if H5_VERSION_GE(1, 12, 0)
+  return H5Fis_accessible(path.c_str(), H5P_DEFAULT) > 0;
+#else
+  return H5Fis_hdf5(path.c_str()) > 0;
+#endif
+}
+
+// Reads rows [first, first+count) of a 2-D (or 1-D) dataset as float.
+void read_rows(hid_t dataset, const std::string& file, const char* name, int64_t first, int64_t count,
+               int64_t width, float* out) {
+  Hid space(H5Dget_space(dataset), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  hsize_t start[2] = {static_cast<hsize_t>(first), 0};
+  hsize_t cnt[2] = {static_cast<hsize_t>(count), static_cast<hsize_t>(width)};
+  H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, cnt, nullptr);
+  Hid mem(H5Screate_simple(rank, cnt, nullptr), H5Sclose);
+  if (H5Dread(dataset, H5T_NATIVE_FLOAT, mem.get(), space.get(), H5P_DEFAULT, out) < 0) {
+    fail_input("{}: cannot read rows {}..{} of dataset '{}' (file damaged or truncated?)", file, first,
+               first + count - 1, name);
+  }
+}
+
+}  // namespace
+
+struct ShowerFileReader::Handles {
+  Hid file, energies, showers;
+};
+
+ShowerFileReader::ShowerFileReader(const std::string& path, int expected_voxels)
+    : path_(path), h_(std::make_unique<Handles>()) {
+  silence_hdf5();
+  if (!std::filesystem::exists(path)) fail_input("shower file '{}' does not exist", path);
+  if (!is_hdf5(path)) fail_input("'{}' is not an HDF5 file", path);
+  h_->file = Hid(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!h_->file.valid()) fail_input("cannot open HDF5 file '{}'", path);
+
+  const auto keys = root_keys(h_->file.get());
+  for (const char* key : {"incident_energies", "showers"}) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      std::string present;
+      for (const auto& k : keys) present += (present.empty() ? "" : ", ") + k;
+      fail_input("{}: dataset '{}' is missing (the file has: {}); a CaloChallenge file needs "
+                 "'incident_energies' (N,1) and 'showers' (N,voxels)",
+                 path, key, present.empty() ? "nothing" : present);
+    }
+  }
+  h_->energies = Hid(H5Dopen2(h_->file.get(), "incident_energies", H5P_DEFAULT), H5Dclose);
+  h_->showers = Hid(H5Dopen2(h_->file.get(), "showers", H5P_DEFAULT), H5Dclose);
+  if (!h_->energies.valid() || !h_->showers.valid()) fail_input("{}: cannot open the datasets", path);
+
+  const auto ed = dims_of(h_->energies.get());
+  const auto sd = dims_of(h_->showers.get());
+  if (!(ed.size() == 1 || (ed.size() == 2 && ed[1] == 1))) {
+    fail_input("{}: 'incident_energies' has shape {}, expected (N, 1)", path, dims_string(ed));
+  }
+  if (sd.size() != 2) fail_input("{}: 'showers' has shape {}, expected (N, voxels)", path, dims_string(sd));
+  if (ed[0] != sd[0]) {
+    fail_input("{}: 'incident_energies' has {} rows but 'showers' has {}", path, ed[0], sd[0]);
+  }
+  if (sd[0] == 0) fail_input("{}: the file holds no showers (0 rows)", path);
+  num_events_ = static_cast<int64_t>(sd[0]);
+  num_voxels_ = static_cast<int>(sd[1]);
+  if (expected_voxels > 0 && num_voxels_ != expected_voxels) {
+    fail_input("{}: 'showers' has {} voxels per shower but the geometry has {} (wrong --dataset or "
+               "binning XML?)",
+               path, num_voxels_, expected_voxels);
+  }
+}
+
+ShowerFileReader::~ShowerFileReader() = default;
+
+void ShowerFileReader::read(int64_t first, int64_t count, ShowerBlock& block) const {
+  if (first < 0 || count < 0 || first + count > num_events_) {
+    fail("{}: rows {}..{} requested but the file has {}", path_, first, first + count - 1, num_events_);
+  }
+  block.first_row = first;
+  block.rows = count;
+  block.num_voxels = num_voxels_;
+  block.energies.resize(static_cast<size_t>(count));
+  block.showers.resize(static_cast<size_t>(count) * num_voxels_);
+  if (count == 0) return;
+  read_rows(h_->energies.get(), path_, "incident_energies", first, count, 1, block.energies.data());
+  read_rows(h_->showers.get(), path_, "showers", first, count, num_voxels_, block.showers.data());
+  for (int64_t i = 0; i < count; ++i) {
+    const float e = block.energies[i];
+    if (!std::isfinite(e) || e <= 0.0f) {
+      fail_input("{}: dataset 'incident_energies' row {} is {} (energies must be finite and > 0 MeV)",
+                 path_, first + i, e);
+    }
+    const float* row = block.showers.data() + i * num_voxels_;
+    for (int v = 0; v < num_voxels_; ++v) {
+      if (!std::isfinite(row[v]) || row[v] < 0.0f) {
+        fail_input("{}: dataset 'showers' row {} voxel {} is {} (voxel energies must be finite and >= 0)",
+                   path_, first + i, v, row[v]);
+      }
+    }
+  }
+}
+
+ShowerBlock ShowerFileReader::read(int64_t first, int64_t count) const {
+  ShowerBlock block;
+  read(first, count, block);
+  return block;
+}
+
+std::vector<float> ShowerFileReader::read_energies() const {
+  std::vector<float> e(static_cast<size_t>(num_events_));
+  read_rows(h_->energies.get(), path_, "incident_energies", 0, num_events_, 1, e.data());
+  for (int64_t i = 0; i < num_events_; ++i) {
+    if (!std::isfinite(e[i]) || e[i] <= 0.0f) {
+      fail_input("{}: dataset 'incident_energies' row {} is {} (energies must be finite and > 0 MeV)",
+                 path_, i, e[i]);
+    }
+  }
+  return e;
+}
+
+struct ShowerFileWriter::Handles {
+  Hid file, energies, showers;
+};
+
+namespace {
+Hid create_extendible(hid_t file, const char* name, hid_t type, hsize_t width, hsize_t chunk_rows, int gzip) {
+  hsize_t dims[2] = {0, width};
+  hsize_t maxdims[2] = {H5S_UNLIMITED, width};
+  Hid space(H5Screate_simple(2, dims, maxdims), H5Sclose);
+  Hid plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  hsize_t chunk[2] = {chunk_rows, width};
+  H5Pset_chunk(plist.get(), 2, chunk);
+  if (gzip > 0) {
+    H5Pset_shuffle(plist.get());
+    H5Pset_deflate(plist.get(), static_cast<unsigned>(gzip));
+  }
+  return Hid(H5Dcreate2(file, name, type, space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT), H5Dclose);
+}
+
+void append_rows(hid_t dataset, hid_t mem_type, const void* data, hsize_t old_rows, hsize_t rows,
+                 hsize_t width, const std::string& path, const char* name) {
+  hsize_t new_dims[2] = {old_rows + rows, width};
+  if (H5Dset_extent(dataset, new_dims) < 0) fail("{}: cannot extend dataset '{}'", path, name);
+  Hid space(H5Dget_space(dataset), H5Sclose);
+  hsize_t start[2] = {old_rows, 0};
+  hsize_t count[2] = {rows, width};
+  H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+  Hid mem(H5Screate_simple(2, count, nullptr), H5Sclose);
+  if (H5Dwrite(dataset, mem_type, mem.get(), space.get(), H5P_DEFAULT, data) < 0) {
+    fail("{}: cannot write dataset '{}' (disk full?)", path, name);
+  }
+}
+}  // namespace
+
+ShowerFileWriter::ShowerFileWriter(const std::string& path, int num_voxels, int chunk_rows, int gzip_level)
+    : path_(path), tmp_path_(path + ".tmp"), h_(std::make_unique<Handles>()), num_voxels_(num_voxels) {
+  silence_hdf5();
+  if (num_voxels <= 0) fail("ShowerFileWriter: num_voxels must be positive");
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty() && !std::filesystem::exists(parent)) {
+    fail_input("cannot write '{}': directory '{}' does not exist", path, parent.string());
+  }
+  h_->file = Hid(H5Fcreate(tmp_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+  if (!h_->file.valid()) fail_input("cannot create '{}' (permissions?)", tmp_path_);
+  h_->energies = create_extendible(h_->file.get(), "incident_energies", H5T_IEEE_F64LE, 1,
+                                   static_cast<hsize_t>(std::max(chunk_rows, 1024)), gzip_level);
+  h_->showers = create_extendible(h_->file.get(), "showers", H5T_IEEE_F32LE, static_cast<hsize_t>(num_voxels),
+                                  static_cast<hsize_t>(chunk_rows), gzip_level);
+  if (!h_->energies.valid() || !h_->showers.valid()) fail("{}: cannot create datasets", tmp_path_);
+}
+
+ShowerFileWriter::~ShowerFileWriter() {
+  if (h_ && h_->file.valid()) {
+    h_->energies.reset();
+    h_->showers.reset();
+    h_->file.reset();
+    std::error_code ec;
+    std::filesystem::remove(tmp_path_, ec);
+  }
+}
+
+void ShowerFileWriter::append(std::span<const float> energies, std::span<const float> showers) {
+  if (!h_->file.valid()) fail("{}: append after close", path_);
+  const size_t rows = energies.size();
+  if (showers.size() != rows * static_cast<size_t>(num_voxels_)) {
+    fail("{}: append of {} energies with {} voxel values (expected {})", path_, rows, showers.size(),
+         rows * num_voxels_);
+  }
+  if (rows == 0) return;
+  std::vector<double> e64(energies.begin(), energies.end());
+  append_rows(h_->energies.get(), H5T_NATIVE_DOUBLE, e64.data(), rows_, rows, 1, path_, "incident_energies");
+  append_rows(h_->showers.get(), H5T_NATIVE_FLOAT, showers.data(), rows_, rows, num_voxels_, path_, "showers");
+  rows_ += static_cast<int64_t>(rows);
+}
+
+void ShowerFileWriter::close() {
+  if (!h_->file.valid()) return;
+  h_->energies.reset();
+  h_->showers.reset();
+  if (H5Fflush(h_->file.get(), H5F_SCOPE_GLOBAL) < 0) fail("{}: flush failed", tmp_path_);
+  h_->file.reset();
+  std::error_code ec;
+  std::filesystem::rename(tmp_path_, path_, ec);
+  if (ec) fail("cannot rename '{}' to '{}': {}", tmp_path_, path_, ec.message());
+}
+
+ShowerBlock read_shower_file(const std::string& path, int expected_voxels) {
+  ShowerFileReader reader(path, expected_voxels);
+  return reader.read(0, reader.num_events());
+}
+
+void write_shower_file(const std::string& path, std::span<const float> energies, std::span<const float> showers,
+                       int num_voxels) {
+  ShowerFileWriter writer(path, num_voxels);
+  writer.append(energies, showers);
+  writer.close();
+}
+
+}  // namespace calo

@@ -1,0 +1,64 @@
+#pragma once
+// A dense float32 tensor that lives either in host memory or on the GPU (row-major, contiguous).
+// Host storage is a std::vector; device storage a DeviceArray. Copies between the two are explicit
+// (to()), so a hidden transfer never lands on a hot path.
+#include <cstdint>
+#include <initializer_list>
+#include <numeric>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "host/backend.hpp"
+#include "host/device_memory.hpp"
+
+namespace calo {
+
+using Shape = std::vector<int64_t>;
+
+inline int64_t shape_numel(const Shape& shape) {
+  return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+}
+std::string shape_string(const Shape& shape);
+
+class Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(Shape shape, Backend where = Backend::cpu);  // zero-filled
+  static Tensor from_host(Shape shape, std::span<const float> values);
+
+  Tensor(Tensor&&) noexcept = default;
+  Tensor& operator=(Tensor&&) noexcept = default;
+  Tensor(const Tensor&) = delete;  // use clone(): copies of activations are never accidental
+  Tensor& operator=(const Tensor&) = delete;
+  Tensor clone() const;
+
+  Tensor to(Backend where) const;
+  Backend backend() const { return backend_; }
+  bool on_host() const { return backend_ == Backend::cpu; }
+
+  const Shape& shape() const { return shape_; }
+  int64_t dim(size_t i) const { return shape_.at(i); }
+  size_t rank() const { return shape_.size(); }
+  int64_t numel() const { return shape_numel(shape_); }
+
+  // Same data, new shape (element count must match).
+  void reshape(Shape shape);
+
+  float* data();
+  const float* data() const;
+  std::span<float> host_span();
+  std::span<const float> host_span() const;
+  std::vector<float> to_vector() const;  // copies to host if needed
+
+  void fill(float value);  // host only
+  void zero();
+
+ private:
+  Shape shape_;
+  Backend backend_ = Backend::cpu;
+  std::vector<float> host_;
+  DeviceArray<float> device_;
+};
+
+}  // namespace calo
