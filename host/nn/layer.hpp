@@ -1,0 +1,37 @@
+#pragma once
+// The layer contract (Caffe style): explicit forward/backward objects. forward() caches what
+// backward() needs; backward() accumulates parameter gradients (+=) and returns the gradient with
+// respect to the input. Tensors carry their backend: a layer runs on the CPU when its input lives
+// on the host and on the GPU when it lives on the device; the CPU path is the reference the CUDA
+// path is tested against.
+#include <string>
+#include <vector>
+
+#include "host/tensor.hpp"
+
+namespace calo::nn {
+
+struct Param {
+  std::string name;  // unique within the model, e.g. "encoder.level0.conv1.weight"
+  Tensor value;
+  Tensor grad;  // same shape and backend as value
+  bool trainable = true;
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  virtual Tensor forward(const Tensor& input, bool training) = 0;
+  virtual Tensor backward(const Tensor& grad_output) = 0;
+  virtual std::vector<Param*> params() { return {}; }
+  virtual std::string name() const = 0;
+  // Moves parameters (and any state) to `where`.
+  virtual void to(Backend where) {
+    for (Param* p : params()) {
+      p->value = p->value.to(where);
+      p->grad = p->grad.to(where);
+    }
+  }
+};
+
+}  // namespace calo::nn
