@@ -18,12 +18,19 @@ struct Param {
   bool trainable = true;
 };
 
+// Non-trainable state that must be checkpointed (e.g. BatchNorm running statistics).
+struct Buffer {
+  std::string name;  // e.g. "encoder.level0.bn.running_mean"
+  Tensor* value;
+};
+
 class Layer {
  public:
   virtual ~Layer() = default;
   virtual Tensor forward(const Tensor& input, bool training) = 0;
   virtual Tensor backward(const Tensor& grad_output) = 0;
   virtual std::vector<Param*> params() { return {}; }
+  virtual std::vector<Buffer> buffers() { return {}; }
   virtual std::string name() const = 0;
   // Moves parameters (and any state) to `where`.
   virtual void to(Backend where) {
@@ -31,6 +38,7 @@ class Layer {
       p->value = p->value.to(where);
       p->grad = p->grad.to(where);
     }
+    for (Buffer& b : buffers()) *b.value = b.value->to(where);
   }
 };
 

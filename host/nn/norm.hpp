@@ -1,0 +1,38 @@
+#pragma once
+// Batch normalisation per channel (dim 1) over the batch and all spatial dims (PyTorch BatchNorm1d/
+// 3d semantics: biased variance for normalisation, unbiased for the running variance, momentum
+// 0.1). Training uses batch statistics and updates the running stats; eval uses the running stats.
+#include <string>
+#include <vector>
+
+#include "host/nn/layer.hpp"
+
+namespace calo::nn {
+
+class BatchNorm : public Layer {
+ public:
+  explicit BatchNorm(int channels, float eps = 1e-5f, float momentum = 0.1f,
+                     std::string name = "bn");
+  Tensor forward(const Tensor& input, bool training) override;
+  Tensor backward(const Tensor& grad_output) override;
+  std::vector<Param*> params() override { return {&gamma_, &beta_}; }
+  std::vector<Buffer> buffers() override;
+  std::string name() const override { return name_; }
+
+  Param& gamma() { return gamma_; }
+  Param& beta() { return beta_; }
+  Tensor& running_mean() { return running_mean_; }
+  Tensor& running_var() { return running_var_; }
+
+ private:
+  int channels_;
+  float eps_, momentum_;
+  std::string name_;
+  Param gamma_, beta_;  // names "<name>.weight", "<name>.bias"
+  Tensor running_mean_, running_var_;
+  Tensor xhat_;     // cached normalised input
+  Tensor inv_std_;  // (C)
+  bool cached_training_ = true;
+};
+
+}  // namespace calo::nn
