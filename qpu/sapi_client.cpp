@@ -1,0 +1,302 @@
+#include "qpu/sapi_client.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "host/error.hpp"
+#include "host/log.hpp"
+
+namespace calo::qpu {
+
+namespace {
+constexpr const char* kMedia = "application/vnd.dwave.sapi.";
+constexpr const char* kVersion = "; version=3.0.0";
+
+std::string trim(std::string s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+size_t write_body(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+std::string server_message(const std::string& body) {
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_object() && j.contains("error_msg") && j["error_msg"].is_string())
+    return j["error_msg"].get<std::string>();
+  return body.size() > 300 ? body.substr(0, 300) + "..." : body;
+}
+
+nlohmann::json parse_json(const std::string& body, const std::string& what) {
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded())
+    throw RemoteError(fmt::format("SAPI {} reply is not valid JSON: {}", what,
+                                  body.substr(0, std::min<size_t>(body.size(), 200))));
+  return j;
+}
+
+ProblemStatus parse_status(const nlohmann::json& j) {
+  if (!j.is_object()) throw RemoteError("SAPI problem status is not a JSON object");
+  if (j.contains("error_code"))
+    throw RemoteError(fmt::format("SAPI rejected the problem ({}): {}", j["error_code"].dump(),
+                                  j.value("error_msg", std::string("no message"))),
+                      j["error_code"].is_number() ? j["error_code"].get<long>() : 0);
+  if (!j.contains("id") || !j["id"].is_string() || !j.contains("status") ||
+      !j["status"].is_string())
+    throw RemoteError("SAPI problem status lacks 'id' or 'status': " + j.dump().substr(0, 200));
+  ProblemStatus s{j["id"].get<std::string>(), j["status"].get<std::string>(), "", std::nullopt};
+  if (j.contains("error_message") && j["error_message"].is_string())
+    s.error_message = j["error_message"].get<std::string>();
+  if (j.contains("answer") && j["answer"].is_object()) s.answer = j["answer"];
+  return s;
+}
+}  // namespace
+
+SapiConfig SapiConfig::from_environment() {
+  SapiConfig c;
+  std::string path;
+  if (const char* p = std::getenv("DWAVE_CONFIG_FILE"))
+    path = p;
+  else if (const char* home = std::getenv("HOME"))
+    path = std::string(home) + "/.config/dwave/dwave.conf";
+  std::string file_token, file_endpoint;
+  if (!path.empty()) {
+    std::ifstream in(path);
+    std::string line, section;
+    bool chosen = false;  // first of [defaults]/first profile that sets a key
+    while (std::getline(in, line)) {
+      line = trim(line);
+      if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+      if (line.front() == '[') {
+        if (!section.empty() && (!file_token.empty() || !file_endpoint.empty()) &&
+            section != "defaults")
+          chosen = true;
+        section = line.substr(1, line.find(']') - 1);
+        continue;
+      }
+      if (chosen) continue;
+      const auto eq = line.find_first_of("=:");
+      if (eq == std::string::npos) continue;
+      const std::string key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
+      if (key == "token" && file_token.empty()) file_token = value;
+      if (key == "endpoint" && file_endpoint.empty()) file_endpoint = value;
+    }
+  }
+  if (const char* t = std::getenv("DWAVE_API_TOKEN"); t && *t)
+    c.token = t;
+  else
+    c.token = file_token;
+  if (const char* e = std::getenv("DWAVE_API_ENDPOINT"); e && *e)
+    c.endpoint = e;
+  else if (!file_endpoint.empty())
+    c.endpoint = file_endpoint;
+  return c;
+}
+
+SolverInfo parse_solver(const nlohmann::json& j) {
+  try {
+    SolverInfo s;
+    s.identity = j.at("identity");
+    s.name = s.identity.at("name").get<std::string>();
+    const auto& p = j.at("properties");
+    s.properties = p;
+    if (p.contains("topology")) {
+      s.topology_type = p["topology"].value("type", std::string());
+      if (p["topology"].contains("shape"))
+        s.topology_shape = p["topology"]["shape"].get<std::vector<int>>();
+    }
+    s.graph.num_qubits = p.at("num_qubits").get<int>();
+    s.graph.qubits = p.at("qubits").get<std::vector<int>>();
+    for (const auto& e : p.at("couplers")) {
+      const int a = e.at(0).get<int>(), b = e.at(1).get<int>();
+      s.graph.couplers.emplace_back(std::min(a, b), std::max(a, b));
+    }
+    if (p.contains("h_range")) {
+      s.h_range[0] = p["h_range"].at(0).get<double>();
+      s.h_range[1] = p["h_range"].at(1).get<double>();
+    }
+    if (p.contains("j_range")) {
+      s.j_range[0] = p["j_range"].at(0).get<double>();
+      s.j_range[1] = p["j_range"].at(1).get<double>();
+    }
+    if (p.contains("parameters")) s.parameters = p["parameters"];
+    return s;
+  } catch (const nlohmann::json::exception& e) {
+    throw RemoteError(
+        fmt::format("SAPI solver description is incomplete ({}); it needs identity.name, "
+                    "properties.num_qubits, qubits and couplers",
+                    e.what()));
+  }
+}
+
+SapiClient::SapiClient(SapiConfig config) : config_(std::move(config)) {
+  if (config_.token.empty())
+    fail_input(
+        "no D-Wave API token: set DWAVE_API_TOKEN or add 'token = ...' to "
+        "~/.config/dwave/dwave.conf");
+  if (config_.endpoint.empty() || config_.endpoint.back() != '/') config_.endpoint += '/';
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  curl_ = curl_easy_init();
+  if (!curl_) fail("libcurl could not create a handle");
+}
+
+SapiClient::~SapiClient() {
+  if (curl_) curl_easy_cleanup(static_cast<CURL*>(curl_));
+}
+
+SapiClient::Response SapiClient::request(const std::string& method, const std::string& path,
+                                         const std::string& accept, const std::string& body) {
+  CURL* curl = static_cast<CURL*>(curl_);
+  const std::string url = config_.endpoint + path;
+  double delay = config_.backoff_s;
+  for (int attempt = 0;; ++attempt) {
+    curl_easy_reset(curl);
+    std::string reply;
+    struct curl_slist* headers = nullptr;
+    const std::string auth = "X-Auth-Token: " + config_.token;
+    const std::string acc = "Accept: " + std::string(kMedia) + accept + kVersion;
+    headers = curl_slist_append(headers, auth.c_str());
+    headers = curl_slist_append(headers, acc.c_str());
+    if (!body.empty()) headers = curl_slist_append(headers, "Content-Type: application/json");
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+    if (!body.empty() || method == "POST") {
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, long(body.size()));
+    }
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, long(config_.timeout_s * 1000));
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                     long(std::min(config_.timeout_s, 60.0) * 1000));
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    const CURLcode rc = curl_easy_perform(curl);
+    curl_slist_free_all(headers);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+
+    std::string problem;
+    bool transient = false;
+    if (rc == CURLE_OPERATION_TIMEDOUT) {
+      throw RemoteError(
+          fmt::format("SAPI {} {} did not answer within {} s (timeout); the server is "
+                      "slow or unreachable, retry later or raise the timeout",
+                      method, redact(url, config_.token), config_.timeout_s));
+    } else if (rc != CURLE_OK) {
+      problem = fmt::format("connection error: {}", curl_easy_strerror(rc));
+      transient = true;
+    } else if (status == 429 || status >= 500) {
+      problem = fmt::format("HTTP {}: {}", status, server_message(reply));
+      transient = true;
+    } else if (status >= 400 || status < 200) {
+      std::string hint;
+      if (status == 401) hint = " (check DWAVE_API_TOKEN)";
+      if (status == 404) hint = " (unknown solver or problem id)";
+      throw RemoteError(redact(fmt::format("SAPI {} {} failed with HTTP {}: {}{}", method, url,
+                                           status, server_message(reply), hint),
+                               config_.token),
+                        status);
+    } else {
+      return {status, std::move(reply)};
+    }
+    if (!transient || attempt >= config_.retries)
+      throw RemoteError(redact(fmt::format("SAPI {} {} failed after {} attempts: {}", method, url,
+                                           attempt + 1, problem),
+                               config_.token),
+                        status);
+    spdlog::warn("{}", redact(fmt::format("SAPI {} {}: {}; retrying in {:.2f} s", method, url,
+                                          problem, delay),
+                              config_.token));
+    std::this_thread::sleep_for(std::chrono::duration<double>(delay));
+    delay = std::min(delay * 2, 10.0);
+  }
+}
+
+std::vector<SolverInfo> SapiClient::list_solvers() {
+  auto j = parse_json(request("GET", "solvers/remote/", "solver-definition-list+json").body,
+                      "solver list");
+  if (!j.is_array()) throw RemoteError("SAPI solver list is not a JSON array");
+  std::vector<SolverInfo> out;
+  for (const auto& s : j) out.push_back(parse_solver(s));
+  return out;
+}
+
+SolverInfo SapiClient::get_solver(const std::string& name) {
+  return parse_solver(parse_json(
+      request("GET", "solvers/remote/" + name + "/", "solver-definition+json").body, "solver"));
+}
+
+ProblemStatus SapiClient::submit_ising(const SolverInfo& solver, const IsingProblem& problem,
+                                       const nlohmann::json& params, const std::string& label) {
+  const QpData qp = encode_qp(solver.graph, problem);
+  nlohmann::json job = {
+      {"solver", solver.identity},
+      {"type", "ising"},
+      {"data", {{"format", "qp"}, {"lin", qp.lin}, {"quad", qp.quad}, {"offset", 0.0}}},
+      {"params", params}};
+  if (!label.empty()) job["label"] = label;
+  const nlohmann::json body = nlohmann::json::array({job});
+  auto j = parse_json(request("POST", "problems/", "problems+json", body.dump()).body, "submit");
+  if (!j.is_array() || j.size() != 1)
+    throw RemoteError("SAPI submit reply is not a list with one status: " +
+                      j.dump().substr(0, 200));
+  return parse_status(j[0]);
+}
+
+QpAnswer SapiClient::wait(const ProblemStatus& submitted) {
+  ProblemStatus s = submitted;
+  const auto start = std::chrono::steady_clock::now();
+  while (true) {
+    if (s.status == "COMPLETED") {
+      if (!s.answer) {
+        auto j =
+            parse_json(request("GET", "problems/" + s.id + "/", "problem+json").body, "problem");
+        s = parse_status(j);
+        if (!s.answer)
+          throw RemoteError(fmt::format("SAPI problem {} is COMPLETED but has no answer", s.id));
+      }
+      return decode_qp_answer(*s.answer);
+    }
+    if (s.status == "FAILED")
+      throw RemoteError(fmt::format("SAPI problem {} FAILED: {}", s.id,
+                                    s.error_message.empty() ? "no message" : s.error_message));
+    if (s.status == "CANCELLED")
+      throw RemoteError(fmt::format("SAPI problem {} was cancelled", s.id));
+    if (s.status != "PENDING" && s.status != "IN_PROGRESS")
+      throw RemoteError(fmt::format("SAPI problem {} has unknown status '{}'", s.id, s.status));
+    const double waited =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (waited > config_.wait_timeout_s)
+      throw RemoteError(
+          fmt::format("SAPI problem {} still {} after {:.0f} s; cancel it or wait longer", s.id,
+                      s.status, waited));
+    const int window = std::clamp(config_.poll_timeout_s, 1, 30);
+    auto j = parse_json(
+        request("GET", fmt::format("problems/?id={}&timeout={}", s.id, window), "problems+json")
+            .body,
+        "poll");
+    if (!j.is_array() || j.empty()) throw RemoteError("SAPI poll reply is not a non-empty list");
+    s = parse_status(j[0]);
+  }
+}
+
+QpAnswer SapiClient::sample_ising(const SolverInfo& solver, const IsingProblem& problem,
+                                  const nlohmann::json& params, const std::string& label) {
+  return wait(submit_ising(solver, problem, params, label));
+}
+
+ProblemStatus SapiClient::cancel(const std::string& id) {
+  return parse_status(
+      parse_json(request("DELETE", "problems/" + id, "problem+json").body, "cancel"));
+}
+
+}  // namespace calo::qpu
