@@ -1,0 +1,66 @@
+#include "host/nn/norm.hpp"
+
+#include "host/error.hpp"
+#include "host/nn/init.hpp"
+#include "host/nn/ops.hpp"
+
+namespace calo::nn {
+
+BatchNorm::BatchNorm(int channels, float eps, float momentum, std::string name)
+    : channels_(channels), eps_(eps), momentum_(momentum), name_(std::move(name)) {
+  if (channels <= 0) fail_input("{}: channels must be positive", name_);
+  gamma_ = Param{name_ + ".weight", Tensor({channels}), Tensor({channels}), true};
+  gamma_.value.fill(1.0f);
+  beta_ = Param{name_ + ".bias", Tensor({channels}), Tensor({channels}), true};
+  running_mean_ = Tensor({channels});
+  running_var_ = Tensor({channels});
+  running_var_.fill(1.0f);
+}
+
+std::vector<Buffer> BatchNorm::buffers() {
+  return {Buffer{name_ + ".running_mean", &running_mean_},
+          Buffer{name_ + ".running_var", &running_var_}};
+}
+
+Tensor BatchNorm::forward(const Tensor& input, bool training) {
+  if (input.rank() < 2 || input.dim(1) != channels_)
+    fail_input("{}: expected input (B, {}, ...), got {}", name_, channels_,
+               shape_string(input.shape()));
+  const Backend where = input.backend();
+  require_same_backend(gamma_.value, where, name_, "the scale");
+  const int64_t B = input.dim(0), C = channels_, S = input.numel() / (B * C);
+  if (training && B * S < 2)
+    fail_input("{}: training batch norm needs more than one value per channel", name_);
+  Tensor y(input.shape(), where);
+  xhat_ = Tensor(input.shape(), where);
+  inv_std_ = Tensor({C}, where);
+  if (training) {
+    Tensor mean({C}, where), var({C}, where);
+    ops::batchnorm_forward(where, input.data(), gamma_.value.data(), beta_.value.data(), y.data(),
+                           xhat_.data(), mean.data(), inv_std_.data(), var.data(), true, eps_, B, C,
+                           S);
+    ops::lerp_inplace(where, running_mean_.data(), mean.data(), momentum_, C);
+    ops::lerp_inplace(where, running_var_.data(), var.data(), momentum_, C);
+  } else {
+    ops::batchnorm_forward(where, input.data(), gamma_.value.data(), beta_.value.data(), y.data(),
+                           xhat_.data(), running_mean_.data(), inv_std_.data(), running_var_.data(),
+                           false, eps_, B, C, S);
+  }
+  cached_training_ = training;
+  return y;
+}
+
+Tensor BatchNorm::backward(const Tensor& grad_output) {
+  if (grad_output.shape() != xhat_.shape() || grad_output.backend() != xhat_.backend())
+    fail_input("{}: backward got gradient {} but forward produced {}", name_,
+               shape_string(grad_output.shape()), shape_string(xhat_.shape()));
+  const Backend where = grad_output.backend();
+  const int64_t B = grad_output.dim(0), C = channels_, S = grad_output.numel() / (B * C);
+  Tensor gx(grad_output.shape(), where);
+  ops::batchnorm_backward(where, grad_output.data(), xhat_.data(), gamma_.value.data(),
+                          inv_std_.data(), gx.data(), gamma_.grad.data(), beta_.grad.data(),
+                          cached_training_, B, C, S);
+  return gx;
+}
+
+}  // namespace calo::nn

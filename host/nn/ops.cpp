@@ -1,0 +1,309 @@
+#include "host/nn/ops.hpp"
+
+#include <cblas.h>
+
+#include "kernels/nn/activations.hpp"
+#include "kernels/philox.hpp"
+
+namespace calo::nn::ops {
+
+void gemm(Backend where, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+          const float* A, const float* B, float beta, float* C) {
+  if (where == Backend::cuda) return gpu::gemm(trans_a, trans_b, M, N, K, alpha, A, B, beta, C);
+  const auto lda = static_cast<int>(trans_a ? M : K);
+  const auto ldb = static_cast<int>(trans_b ? K : N);
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+              trans_b ? CblasTrans : CblasNoTrans, static_cast<int>(M), static_cast<int>(N),
+              static_cast<int>(K), alpha, A, lda, B, ldb, beta, C, static_cast<int>(N));
+}
+
+void im2col(Backend where, const ConvGeom& g, const float* x, float* col) {
+  if (where == Backend::cuda) return gpu::im2col(g, x, col);
+  const int64_t rows = static_cast<int64_t>(g.C) * g.kd * g.kh * g.kw;
+  const int64_t cols = static_cast<int64_t>(g.Do) * g.Ho * g.Wo;
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < cols; ++c) {
+      const int64_t s = conv_col_source(g, r, c);
+      col[r * cols + c] = s < 0 ? 0.0f : x[s];
+    }
+  }
+}
+
+void col2im(Backend where, const ConvGeom& g, const float* col, float* x) {
+  if (where == Backend::cuda) return gpu::col2im(g, col, x);
+  const int64_t rows = static_cast<int64_t>(g.C) * g.kd * g.kh * g.kw;
+  const int64_t cols = static_cast<int64_t>(g.Do) * g.Ho * g.Wo;
+  const int64_t per_channel = rows / g.C;
+  // Parallel over input channels: a channel's rows only ever scatter into that channel.
+#pragma omp parallel for schedule(static)
+  for (int64_t ch = 0; ch < g.C; ++ch) {
+    for (int64_t r = ch * per_channel; r < (ch + 1) * per_channel; ++r) {
+      for (int64_t c = 0; c < cols; ++c) {
+        const int64_t s = conv_col_source(g, r, c);
+        if (s >= 0) x[s] += col[r * cols + c];
+      }
+    }
+  }
+}
+
+void add_channel_bias(Backend where, float* y, const float* bias, int64_t B, int64_t C, int64_t S) {
+  if (where == Backend::cuda) return gpu::add_channel_bias(y, bias, B, C, S);
+#pragma omp parallel for schedule(static)
+  for (int64_t bc = 0; bc < B * C; ++bc) {
+    const float v = bias[bc % C];
+    for (int64_t s = 0; s < S; ++s) y[bc * S + s] += v;
+  }
+}
+
+void channel_sum_acc(Backend where, const float* gy, float* gbias, int64_t B, int64_t C,
+                     int64_t S) {
+  if (where == Backend::cuda) return gpu::channel_sum_acc(gy, gbias, B, C, S);
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < C; ++c) {
+    double acc = 0.0;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t s = 0; s < S; ++s) acc += gy[(b * C + c) * S + s];
+    gbias[c] += static_cast<float>(acc);
+  }
+}
+
+namespace {
+inline float unary_f(Unary op, float p, float x) {
+  switch (op) {
+    case Unary::relu:
+      return relu_f(x);
+    case Unary::leaky_relu:
+      return leaky_relu_f(x, p);
+    case Unary::silu:
+      return silu_f(x);
+    case Unary::sigmoid:
+      return sigmoidf(x);
+  }
+  return 0.0f;
+}
+inline float unary_df(Unary op, float p, float saved) {
+  switch (op) {
+    case Unary::relu:
+      return relu_df(saved);
+    case Unary::leaky_relu:
+      return leaky_relu_df(saved, p);
+    case Unary::silu:
+      return silu_df(saved);
+    case Unary::sigmoid:
+      return sigmoid_dy(saved);
+  }
+  return 0.0f;
+}
+}  // namespace
+
+void unary_forward(Backend where, Unary op, float param, const float* x, float* y, int64_t n) {
+  if (where == Backend::cuda) return gpu::unary_forward(static_cast<int>(op), param, x, y, n);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) y[i] = unary_f(op, param, x[i]);
+}
+
+void unary_backward(Backend where, Unary op, float param, const float* saved, const float* gy,
+                    float* gx, int64_t n) {
+  if (where == Backend::cuda)
+    return gpu::unary_backward(static_cast<int>(op), param, saved, gy, gx, n);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) gx[i] = gy[i] * unary_df(op, param, saved[i]);
+}
+
+}  // namespace calo::nn::ops
+
+namespace calo::nn::ops {
+
+void prelu_forward(Backend where, const float* x, const float* a, float* y, int64_t B, int64_t C,
+                   int64_t S) {
+  if (where == Backend::cuda) return gpu::prelu_forward(x, a, y, B, C, S);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < B * C * S; ++i) y[i] = leaky_relu_f(x[i], a[(i / S) % C]);
+}
+
+void prelu_backward(Backend where, const float* x, const float* a, const float* gy, float* gx,
+                    float* ga, int64_t B, int64_t C, int64_t S) {
+  if (where == Backend::cuda) return gpu::prelu_backward(x, a, gy, gx, ga, B, C, S);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < B * C * S; ++i) gx[i] = gy[i] * leaky_relu_df(x[i], a[(i / S) % C]);
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < C; ++c) {
+    double acc = 0.0;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t s = 0; s < S; ++s) {
+        const int64_t i = (b * C + c) * S + s;
+        acc += prelu_slope_grad(x[i], gy[i]);
+      }
+    ga[c] += static_cast<float>(acc);
+  }
+}
+
+void batchnorm_forward(Backend where, const float* x, const float* gamma, const float* beta,
+                       float* y, float* xhat, float* mean, float* inv_std, float* var_unbiased,
+                       bool use_batch_stats, float eps, int64_t B, int64_t C, int64_t S) {
+  if (where == Backend::cuda)
+    return gpu::batchnorm_forward(x, gamma, beta, y, xhat, mean, inv_std, var_unbiased,
+                                  use_batch_stats, eps, B, C, S);
+  const int64_t n = B * S;
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < C; ++c) {
+    float m = 0.0f, istd = 0.0f;
+    if (use_batch_stats) {
+      double sum = 0.0, sq = 0.0;
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t s = 0; s < S; ++s) sum += x[(b * C + c) * S + s];
+      const double mu = sum / static_cast<double>(n);
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t s = 0; s < S; ++s) {
+          const double d = x[(b * C + c) * S + s] - mu;
+          sq += d * d;
+        }
+      const double var = sq / static_cast<double>(n);
+      m = static_cast<float>(mu);
+      istd = bn_inv_std(static_cast<float>(var), eps);
+      mean[c] = m;
+      inv_std[c] = istd;
+      var_unbiased[c] = static_cast<float>(n > 1 ? sq / static_cast<double>(n - 1) : var);
+    } else {
+      m = mean[c];
+      istd = bn_inv_std(var_unbiased[c], eps);
+      inv_std[c] = istd;
+    }
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t s = 0; s < S; ++s) {
+        const int64_t i = (b * C + c) * S + s;
+        xhat[i] = (x[i] - m) * istd;
+        y[i] = gamma[c] * xhat[i] + beta[c];
+      }
+  }
+}
+
+void batchnorm_backward(Backend where, const float* gy, const float* xhat, const float* gamma,
+                        const float* inv_std, float* gx, float* ggamma, float* gbeta,
+                        bool batch_stats, int64_t B, int64_t C, int64_t S) {
+  if (where == Backend::cuda)
+    return gpu::batchnorm_backward(gy, xhat, gamma, inv_std, gx, ggamma, gbeta, batch_stats, B, C,
+                                   S);
+  const double n = static_cast<double>(B * S);
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < C; ++c) {
+    double sg = 0.0, sgx = 0.0;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t s = 0; s < S; ++s) {
+        const int64_t i = (b * C + c) * S + s;
+        sg += gy[i];
+        sgx += static_cast<double>(gy[i]) * xhat[i];
+      }
+    ggamma[c] += static_cast<float>(sgx);
+    gbeta[c] += static_cast<float>(sg);
+    const float mg = static_cast<float>(sg / n), mgx = static_cast<float>(sgx / n);
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t s = 0; s < S; ++s) {
+        const int64_t i = (b * C + c) * S + s;
+        gx[i] = batch_stats ? bn_grad_input(gy[i], xhat[i], gamma[c], inv_std[c], mg, mgx)
+                            : gy[i] * gamma[c] * inv_std[c];
+      }
+  }
+}
+
+void lerp_inplace(Backend where, float* running, const float* batch, float momentum, int64_t n) {
+  if (where == Backend::cuda) return gpu::lerp_inplace(running, batch, momentum, n);
+  for (int64_t i = 0; i < n; ++i) running[i] = (1.0f - momentum) * running[i] + momentum * batch[i];
+}
+
+}  // namespace calo::nn::ops
+
+namespace calo::nn::ops {
+
+void gumbel_forward(Backend where, const float* logits, float* y, int64_t n, float beta,
+                    bool training, uint64_t seed, uint64_t stream, uint64_t offset) {
+  if (where == Backend::cuda)
+    return gpu::gumbel_forward(logits, y, n, beta, training, seed, stream, offset);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    const float rho = uniform(seed, stream, offset + static_cast<uint64_t>(i));
+    y[i] =
+        training ? gumbel_sigmoid_train(logits[i], rho, beta) : gumbel_sigmoid_eval(logits[i], rho);
+  }
+}
+
+void gumbel_backward(Backend where, const float* gy, const float* y, float* gx, int64_t n,
+                     float beta) {
+  if (where == Backend::cuda) return gpu::gumbel_backward(gy, y, gx, n, beta);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) gx[i] = gy[i] * beta * sigmoid_dy(y[i]);
+}
+
+double wmse_sum(Backend where, const float* u, const float* uhat, float* grad, int64_t n, float w,
+                float scale) {
+  if (where == Backend::cuda) return gpu::wmse_sum(u, uhat, grad, n, w, scale);
+  double acc = 0.0;
+#pragma omp parallel for schedule(static) reduction(+ : acc)
+  for (int64_t i = 0; i < n; ++i) {
+    acc += wmse_term(u[i], uhat[i], w);
+    grad[i] = wmse_grad(u[i], uhat[i], w, scale);
+  }
+  return acc;
+}
+
+double bce_sum(Backend where, const float* logits, const float* targets, float* grad, int64_t n,
+               float scale) {
+  if (where == Backend::cuda) return gpu::bce_sum(logits, targets, grad, n, scale);
+  double acc = 0.0;
+#pragma omp parallel for schedule(static) reduction(+ : acc)
+  for (int64_t i = 0; i < n; ++i) {
+    acc += bce_logits_term(logits[i], targets[i]);
+    grad[i] = bce_logits_grad(logits[i], targets[i], scale);
+  }
+  return acc;
+}
+
+void combine_train(Backend where, const float* acts, const float* u_true, float* y, int64_t n,
+                   float slope) {
+  if (where == Backend::cuda) return gpu::combine_train(acts, u_true, y, n, slope);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) y[i] = combine_train_f(acts[i], u_true[i], slope);
+}
+
+void combine_train_backward(Backend where, const float* gy, const float* acts, const float* u_true,
+                            float* gx, int64_t n, float slope) {
+  if (where == Backend::cuda) return gpu::combine_train_backward(gy, acts, u_true, gx, n, slope);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) gx[i] = gy[i] * combine_train_df(acts[i], u_true[i], slope);
+}
+
+void combine_eval(Backend where, const float* acts, const float* hits, float* y, int64_t n,
+                  uint64_t seed, uint64_t stream, uint64_t offset) {
+  if (where == Backend::cuda) return gpu::combine_eval(acts, hits, y, n, seed, stream, offset);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i)
+    y[i] =
+        combine_eval_f(acts[i], hits[i], uniform(seed, stream, offset + static_cast<uint64_t>(i)));
+}
+
+}  // namespace calo::nn::ops
+
+namespace calo::nn::ops {
+
+void copy_strided(Backend where, const float* src, int64_t src_stride, float* dst,
+                  int64_t dst_stride, int64_t rows, int64_t len) {
+  if (where == Backend::cuda) return gpu::copy_strided(src, src_stride, dst, dst_stride, rows, len);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < len; ++j) dst[r * dst_stride + j] = src[r * src_stride + j];
+}
+
+void broadcast_rows(Backend where, const float* v, float* dst, int64_t B, int64_t S) {
+  if (where == Backend::cuda) return gpu::broadcast_rows(v, dst, B, S);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t s = 0; s < S; ++s) dst[b * S + s] = v[b];
+}
+
+void adam_step(Backend where, const AdamScalars& s, float* p, const float* g, float* m, float* v,
+               int64_t n) {
+  if (where == Backend::cuda) return gpu::adam_step(s, p, g, m, v, n);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) adam_update(s, p[i], g[i], m[i], v[i]);
+}
+
+}  // namespace calo::nn::ops

@@ -1,0 +1,115 @@
+#pragma once
+// Backend-dispatching primitives the layers are written in: one layer implementation, two
+// backends. Every pointer refers to memory on `where` (host for Backend::cpu, device for cuda).
+// The CPU versions are the reference; the CUDA versions (ops.cu) call the same CALO_HD functions.
+#include <cstdint>
+
+#include "host/backend.hpp"
+#include "kernels/nn/adam.hpp"
+#include "kernels/nn/cylindrical_index.hpp"
+
+namespace calo::nn::ops {
+
+// Row-major C (M x N) = alpha * op(A) * op(B) + beta * C, op(A) is M x K, op(B) is K x N.
+void gemm(Backend where, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+          const float* A, const float* B, float beta, float* C);
+
+// col (C*kd*kh*kw, Do*Ho*Wo) from one batch item x (C, D, H, W); pads read as 0.
+void im2col(Backend where, const ConvGeom& g, const float* x, float* col);
+// x (C, D, H, W) += scatter of col (the adjoint of im2col). Caller zeroes x first when needed.
+void col2im(Backend where, const ConvGeom& g, const float* col, float* x);
+
+// y (B, C, S) += bias[c].
+void add_channel_bias(Backend where, float* y, const float* bias, int64_t B, int64_t C, int64_t S);
+// gbias[c] += sum over b, s of gy (B, C, S).
+void channel_sum_acc(Backend where, const float* gy, float* gbias, int64_t B, int64_t C, int64_t S);
+
+enum class Unary : int { relu = 0, leaky_relu = 1, silu = 2, sigmoid = 3 };
+// y = f(x).
+void unary_forward(Backend where, Unary op, float param, const float* x, float* y, int64_t n);
+// gx = gy * f'(.) where `saved` is x (relu, leaky, silu) or y (sigmoid).
+void unary_backward(Backend where, Unary op, float param, const float* saved, const float* gy,
+                    float* gx, int64_t n);
+
+// PReLU on (B, C, S) with slopes a[C]: y = x > 0 ? x : a[c] x; backward gx and ga[c] += sum gy x
+// [x<=0].
+void prelu_forward(Backend where, const float* x, const float* a, float* y, int64_t B, int64_t C,
+                   int64_t S);
+void prelu_backward(Backend where, const float* x, const float* a, const float* gy, float* gx,
+                    float* ga, int64_t B, int64_t C, int64_t S);
+
+// BatchNorm on (B, C, S). Training: batch statistics -> mean[C], inv_std[C] (biased variance),
+// var_unbiased[C]; eval: pass the running mean/var. y = gamma * xhat + beta; xhat is stored for
+// backward.
+void batchnorm_forward(Backend where, const float* x, const float* gamma, const float* beta,
+                       float* y, float* xhat, float* mean, float* inv_std, float* var_unbiased,
+                       bool use_batch_stats, float eps, int64_t B, int64_t C, int64_t S);
+// Training-mode backward (through the batch statistics) or eval-mode (fixed statistics).
+void batchnorm_backward(Backend where, const float* gy, const float* xhat, const float* gamma,
+                        const float* inv_std, float* gx, float* ggamma, float* gbeta,
+                        bool batch_stats, int64_t B, int64_t C, int64_t S);
+// running = (1 - momentum) * running + momentum * batch, elementwise over n.
+void lerp_inplace(Backend where, float* running, const float* batch, float momentum, int64_t n);
+
+// Gumbel-sigmoid (kernels/nn/activations.hpp) with rho = uniform(seed, stream, offset + i).
+void gumbel_forward(Backend where, const float* logits, float* y, int64_t n, float beta,
+                    bool training, uint64_t seed, uint64_t stream, uint64_t offset);
+// gx = gy * beta * y * (1 - y).
+void gumbel_backward(Backend where, const float* gy, const float* y, float* gx, int64_t n,
+                     float beta);
+// Loss sums (double) and gradients (grad = scale * d term / d prediction).
+double wmse_sum(Backend where, const float* u, const float* uhat, float* grad, int64_t n, float w,
+                float scale);
+double bce_sum(Backend where, const float* logits, const float* targets, float* grad, int64_t n,
+               float scale);
+void combine_train(Backend where, const float* acts, const float* u_true, float* y, int64_t n,
+                   float slope);
+void combine_train_backward(Backend where, const float* gy, const float* acts, const float* u_true,
+                            float* gx, int64_t n, float slope);
+void combine_eval(Backend where, const float* acts, const float* hits, float* y, int64_t n,
+                  uint64_t seed, uint64_t stream, uint64_t offset);
+// dst[r * dst_stride + j] = src[r * src_stride + j] for r < rows, j < len.
+void copy_strided(Backend where, const float* src, int64_t src_stride, float* dst,
+                  int64_t dst_stride, int64_t rows, int64_t len);
+// dst[b * S + s] = v[b].
+void broadcast_rows(Backend where, const float* v, float* dst, int64_t B, int64_t S);
+// Adam update over n elements (kernels/nn/adam.hpp).
+void adam_step(Backend where, const AdamScalars& s, float* p, const float* g, float* m, float* v,
+               int64_t n);
+}  // namespace calo::nn::ops
+
+namespace calo::nn::gpu {
+// CUDA entry points (ops.cu); ops_nocuda.cpp throws in CPU-only builds.
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+          const float* B, float beta, float* C);
+void im2col(const ConvGeom& g, const float* x, float* col);
+void col2im(const ConvGeom& g, const float* col, float* x);
+void add_channel_bias(float* y, const float* bias, int64_t B, int64_t C, int64_t S);
+void channel_sum_acc(const float* gy, float* gbias, int64_t B, int64_t C, int64_t S);
+void unary_forward(int op, float param, const float* x, float* y, int64_t n);
+void unary_backward(int op, float param, const float* saved, const float* gy, float* gx, int64_t n);
+void prelu_forward(const float* x, const float* a, float* y, int64_t B, int64_t C, int64_t S);
+void prelu_backward(const float* x, const float* a, const float* gy, float* gx, float* ga,
+                    int64_t B, int64_t C, int64_t S);
+void batchnorm_forward(const float* x, const float* gamma, const float* beta, float* y, float* xhat,
+                       float* mean, float* inv_std, float* var_unbiased, bool use_batch_stats,
+                       float eps, int64_t B, int64_t C, int64_t S);
+void batchnorm_backward(const float* gy, const float* xhat, const float* gamma,
+                        const float* inv_std, float* gx, float* ggamma, float* gbeta,
+                        bool batch_stats, int64_t B, int64_t C, int64_t S);
+void lerp_inplace(float* running, const float* batch, float momentum, int64_t n);
+void gumbel_forward(const float* logits, float* y, int64_t n, float beta, bool training,
+                    uint64_t seed, uint64_t stream, uint64_t offset);
+void gumbel_backward(const float* gy, const float* y, float* gx, int64_t n, float beta);
+double wmse_sum(const float* u, const float* uhat, float* grad, int64_t n, float w, float scale);
+double bce_sum(const float* logits, const float* targets, float* grad, int64_t n, float scale);
+void combine_train(const float* acts, const float* u_true, float* y, int64_t n, float slope);
+void combine_train_backward(const float* gy, const float* acts, const float* u_true, float* gx,
+                            int64_t n, float slope);
+void combine_eval(const float* acts, const float* hits, float* y, int64_t n, uint64_t seed,
+                  uint64_t stream, uint64_t offset);
+void copy_strided(const float* src, int64_t src_stride, float* dst, int64_t dst_stride,
+                  int64_t rows, int64_t len);
+void broadcast_rows(const float* v, float* dst, int64_t B, int64_t S);
+void adam_step(const AdamScalars& s, float* p, const float* g, float* m, float* v, int64_t n);
+}  // namespace calo::nn::gpu
