@@ -1,0 +1,440 @@
+// CUDA versions of the nn primitives (host/nn/ops.hpp). Every kernel calls the same CALO_HD
+// functions as the CPU loops in host/nn/ops.cpp, which are the reference they are tested against.
+// Reductions use fixed-size blocks and a fixed tree order, so results are deterministic.
+#include <cublas_v2.h>
+
+#include <string>
+#include <vector>
+
+#include "host/nn/ops.hpp"
+#include "kernels/cuda_check.cuh"
+#include "kernels/nn/activations.hpp"
+#include "kernels/philox.hpp"
+
+namespace calo::nn::gpu {
+namespace {
+
+constexpr int kThreads = 256;
+
+int blocks_for(int64_t n) {
+  const int64_t b = (n + kThreads - 1) / kThreads;
+  return static_cast<int>(b < 65535 ? (b < 1 ? 1 : b) : 65535);
+}
+
+cublasHandle_t cublas() {
+  static thread_local cublasHandle_t handle = nullptr;
+  if (handle == nullptr) {
+    if (cublasCreate(&handle) != CUBLAS_STATUS_SUCCESS)
+      raise_error("cublasCreate failed: no usable CUDA device?");
+  }
+  return handle;
+}
+
+// Sum of `v` over the block (blockDim.x == kThreads), valid in thread 0.
+__device__ double block_sum(double v) {
+  __shared__ double buf[kThreads];
+  buf[threadIdx.x] = v;
+  __syncthreads();
+  for (int s = kThreads / 2; s > 0; s >>= 1) {
+    if (threadIdx.x < s) buf[threadIdx.x] += buf[threadIdx.x + s];
+    __syncthreads();
+  }
+  const double r = buf[0];
+  __syncthreads();
+  return r;
+}
+
+__global__ void k_im2col(ConvGeom g, const float* x, float* col, int64_t rows, int64_t cols) {
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < rows * cols;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t s = conv_col_source(g, i / cols, i % cols);
+    col[i] = s < 0 ? 0.0f : x[s];
+  }
+}
+
+__global__ void k_col2im(ConvGeom g, const float* col, float* x, int64_t rows, int64_t cols) {
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < rows * cols;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t s = conv_col_source(g, i / cols, i % cols);
+    if (s >= 0) atomicAdd(x + s, col[i]);
+  }
+}
+
+#define CALO_GRID_LOOP(i, n)                                                             \
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (n); \
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+
+__global__ void k_add_bias(float* y, const float* bias, int64_t B, int64_t C, int64_t S) {
+  CALO_GRID_LOOP(i, B * C * S) {
+    y[i] += bias[(i / S) % C];
+  }
+}
+
+// One block per channel: gbias[c] += sum_{b,s} gy.
+__global__ void k_channel_sum(const float* gy, float* gbias, int64_t B, int64_t C, int64_t S) {
+  const int64_t c = blockIdx.x;
+  double acc = 0.0;
+  for (int64_t j = threadIdx.x; j < B * S; j += blockDim.x)
+    acc += gy[((j / S) * C + c) * S + j % S];
+  acc = block_sum(acc);
+  if (threadIdx.x == 0) gbias[c] += static_cast<float>(acc);
+}
+
+__device__ float unary_f(int op, float p, float x) {
+  switch (op) {
+    case 0:
+      return relu_f(x);
+    case 1:
+      return leaky_relu_f(x, p);
+    case 2:
+      return silu_f(x);
+    default:
+      return sigmoidf(x);
+  }
+}
+__device__ float unary_df(int op, float p, float saved) {
+  switch (op) {
+    case 0:
+      return relu_df(saved);
+    case 1:
+      return leaky_relu_df(saved, p);
+    case 2:
+      return silu_df(saved);
+    default:
+      return sigmoid_dy(saved);
+  }
+}
+
+__global__ void k_unary_fwd(int op, float p, const float* x, float* y, int64_t n) {
+  CALO_GRID_LOOP(i, n) {
+    y[i] = unary_f(op, p, x[i]);
+  }
+}
+__global__ void k_unary_bwd(int op, float p, const float* saved, const float* gy, float* gx,
+                            int64_t n) {
+  CALO_GRID_LOOP(i, n) {
+    gx[i] = gy[i] * unary_df(op, p, saved[i]);
+  }
+}
+
+__global__ void k_prelu_fwd(const float* x, const float* a, float* y, int64_t B, int64_t C,
+                            int64_t S) {
+  CALO_GRID_LOOP(i, B * C * S) {
+    y[i] = leaky_relu_f(x[i], a[(i / S) % C]);
+  }
+}
+__global__ void k_prelu_bwd_x(const float* x, const float* a, const float* gy, float* gx, int64_t B,
+                              int64_t C, int64_t S) {
+  CALO_GRID_LOOP(i, B * C * S) {
+    gx[i] = gy[i] * leaky_relu_df(x[i], a[(i / S) % C]);
+  }
+}
+__global__ void k_prelu_bwd_a(const float* x, const float* gy, float* ga, int64_t B, int64_t C,
+                              int64_t S) {
+  const int64_t c = blockIdx.x;
+  double acc = 0.0;
+  for (int64_t j = threadIdx.x; j < B * S; j += blockDim.x) {
+    const int64_t i = ((j / S) * C + c) * S + j % S;
+    acc += prelu_slope_grad(x[i], gy[i]);
+  }
+  acc = block_sum(acc);
+  if (threadIdx.x == 0) ga[c] += static_cast<float>(acc);
+}
+
+// One block per channel.
+__global__ void k_bn_fwd(const float* x, const float* gamma, const float* beta, float* y,
+                         float* xhat, float* mean, float* inv_std, float* var_unbiased, bool batch,
+                         float eps, int64_t B, int64_t C, int64_t S) {
+  const int64_t c = blockIdx.x, n = B * S;
+  float m, istd;
+  if (batch) {
+    double acc = 0.0;
+    for (int64_t j = threadIdx.x; j < n; j += blockDim.x) acc += x[((j / S) * C + c) * S + j % S];
+    const double mu = block_sum(acc) / static_cast<double>(n);
+    double sq = 0.0;
+    for (int64_t j = threadIdx.x; j < n; j += blockDim.x) {
+      const double d = x[((j / S) * C + c) * S + j % S] - mu;
+      sq += d * d;
+    }
+    sq = block_sum(sq);
+    const double var = sq / static_cast<double>(n);
+    m = static_cast<float>(mu);
+    istd = bn_inv_std(static_cast<float>(var), eps);
+    if (threadIdx.x == 0) {
+      mean[c] = m;
+      inv_std[c] = istd;
+      var_unbiased[c] = static_cast<float>(n > 1 ? sq / static_cast<double>(n - 1) : var);
+    }
+  } else {
+    m = mean[c];
+    istd = bn_inv_std(var_unbiased[c], eps);
+    if (threadIdx.x == 0) inv_std[c] = istd;
+  }
+  for (int64_t j = threadIdx.x; j < n; j += blockDim.x) {
+    const int64_t i = ((j / S) * C + c) * S + j % S;
+    xhat[i] = (x[i] - m) * istd;
+    y[i] = gamma[c] * xhat[i] + beta[c];
+  }
+}
+
+__global__ void k_bn_bwd(const float* gy, const float* xhat, const float* gamma,
+                         const float* inv_std, float* gx, float* ggamma, float* gbeta, bool batch,
+                         int64_t B, int64_t C, int64_t S) {
+  const int64_t c = blockIdx.x, n = B * S;
+  double sg = 0.0, sgx = 0.0;
+  for (int64_t j = threadIdx.x; j < n; j += blockDim.x) {
+    const int64_t i = ((j / S) * C + c) * S + j % S;
+    sg += gy[i];
+    sgx += static_cast<double>(gy[i]) * xhat[i];
+  }
+  sg = block_sum(sg);
+  sgx = block_sum(sgx);
+  if (threadIdx.x == 0) {
+    ggamma[c] += static_cast<float>(sgx);
+    gbeta[c] += static_cast<float>(sg);
+  }
+  const float mg = static_cast<float>(sg / static_cast<double>(n)),
+              mgx = static_cast<float>(sgx / static_cast<double>(n));
+  for (int64_t j = threadIdx.x; j < n; j += blockDim.x) {
+    const int64_t i = ((j / S) * C + c) * S + j % S;
+    gx[i] = batch ? bn_grad_input(gy[i], xhat[i], gamma[c], inv_std[c], mg, mgx)
+                  : gy[i] * gamma[c] * inv_std[c];
+  }
+}
+
+__global__ void k_lerp(float* r, const float* b, float momentum, int64_t n) {
+  CALO_GRID_LOOP(i, n) {
+    r[i] = (1.0f - momentum) * r[i] + momentum * b[i];
+  }
+}
+
+__global__ void k_gumbel_fwd(const float* l, float* y, int64_t n, float beta, bool training,
+                             uint64_t seed, uint64_t stream, uint64_t offset) {
+  CALO_GRID_LOOP(i, n) {
+    const float rho = uniform(seed, stream, offset + static_cast<uint64_t>(i));
+    y[i] = training ? gumbel_sigmoid_train(l[i], rho, beta) : gumbel_sigmoid_eval(l[i], rho);
+  }
+}
+__global__ void k_gumbel_bwd(const float* gy, const float* y, float* gx, int64_t n, float beta) {
+  CALO_GRID_LOOP(i, n) {
+    gx[i] = gy[i] * beta * sigmoid_dy(y[i]);
+  }
+}
+
+// Per-block partial sums (fixed grid) for deterministic loss reductions.
+__global__ void k_wmse(const float* u, const float* uh, float* grad, int64_t n, float w,
+                       float scale, double* part) {
+  double acc = 0.0;
+  CALO_GRID_LOOP(i, n) {
+    acc += wmse_term(u[i], uh[i], w);
+    grad[i] = wmse_grad(u[i], uh[i], w, scale);
+  }
+  acc = block_sum(acc);
+  if (threadIdx.x == 0) part[blockIdx.x] = acc;
+}
+__global__ void k_bce(const float* x, const float* t, float* grad, int64_t n, float scale,
+                      double* part) {
+  double acc = 0.0;
+  CALO_GRID_LOOP(i, n) {
+    acc += bce_logits_term(x[i], t[i]);
+    grad[i] = bce_logits_grad(x[i], t[i], scale);
+  }
+  acc = block_sum(acc);
+  if (threadIdx.x == 0) part[blockIdx.x] = acc;
+}
+
+__global__ void k_combine_train(const float* a, const float* u, float* y, int64_t n, float slope) {
+  CALO_GRID_LOOP(i, n) {
+    y[i] = combine_train_f(a[i], u[i], slope);
+  }
+}
+__global__ void k_combine_train_bwd(const float* gy, const float* a, const float* u, float* gx,
+                                    int64_t n, float slope) {
+  CALO_GRID_LOOP(i, n) {
+    gx[i] = gy[i] * combine_train_df(a[i], u[i], slope);
+  }
+}
+__global__ void k_combine_eval(const float* a, const float* h, float* y, int64_t n, uint64_t seed,
+                               uint64_t stream, uint64_t offset) {
+  CALO_GRID_LOOP(i, n) {
+    y[i] = combine_eval_f(a[i], h[i], uniform(seed, stream, offset + static_cast<uint64_t>(i)));
+  }
+}
+
+__global__ void k_copy_strided(const float* src, int64_t ss, float* dst, int64_t ds, int64_t rows,
+                               int64_t len) {
+  CALO_GRID_LOOP(i, rows * len) {
+    dst[(i / len) * ds + i % len] = src[(i / len) * ss + i % len];
+  }
+}
+__global__ void k_broadcast_rows(const float* v, float* dst, int64_t B, int64_t S) {
+  CALO_GRID_LOOP(i, B * S) {
+    dst[i] = v[i / S];
+  }
+}
+__global__ void k_adam(AdamScalars s, float* p, const float* g, float* m, float* v, int64_t n) {
+  CALO_GRID_LOOP(i, n) {
+    adam_update(s, p[i], g[i], m[i], v[i]);
+  }
+}
+
+constexpr int kLossBlocks = 128;
+
+double finish_partials(double* part) {
+  std::vector<double> host(kLossBlocks);
+  CALO_CUDA_CHECK(
+      cudaMemcpy(host.data(), part, kLossBlocks * sizeof(double), cudaMemcpyDeviceToHost));
+  CALO_CUDA_CHECK(cudaFree(part));
+  double s = 0.0;
+  for (double v : host) s += v;
+  return s;
+}
+
+double* alloc_partials() {
+  double* part = nullptr;
+  CALO_CUDA_CHECK(cudaMalloc(&part, kLossBlocks * sizeof(double)));
+  return part;
+}
+
+}  // namespace
+
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+          const float* B, float beta, float* C) {
+  // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T.
+  const int lda = static_cast<int>(ta ? M : K), ldb = static_cast<int>(tb ? K : N);
+  const cublasStatus_t st =
+      cublasSgemm(cublas(), tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
+                  static_cast<int>(N), static_cast<int>(M), static_cast<int>(K), &alpha, B, ldb, A,
+                  lda, &beta, C, static_cast<int>(N));
+  if (st != CUBLAS_STATUS_SUCCESS)
+    raise_error("cublasSgemm failed with status " + std::to_string(static_cast<int>(st)));
+}
+
+void im2col(const ConvGeom& g, const float* x, float* col) {
+  const int64_t rows = static_cast<int64_t>(g.C) * g.kd * g.kh * g.kw,
+                cols = static_cast<int64_t>(g.Do) * g.Ho * g.Wo;
+  k_im2col<<<blocks_for(rows * cols), kThreads>>>(g, x, col, rows, cols);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void col2im(const ConvGeom& g, const float* col, float* x) {
+  const int64_t rows = static_cast<int64_t>(g.C) * g.kd * g.kh * g.kw,
+                cols = static_cast<int64_t>(g.Do) * g.Ho * g.Wo;
+  k_col2im<<<blocks_for(rows * cols), kThreads>>>(g, col, x, rows, cols);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void add_channel_bias(float* y, const float* bias, int64_t B, int64_t C, int64_t S) {
+  k_add_bias<<<blocks_for(B * C * S), kThreads>>>(y, bias, B, C, S);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void channel_sum_acc(const float* gy, float* gbias, int64_t B, int64_t C, int64_t S) {
+  k_channel_sum<<<static_cast<unsigned>(C), kThreads>>>(gy, gbias, B, C, S);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void unary_forward(int op, float param, const float* x, float* y, int64_t n) {
+  k_unary_fwd<<<blocks_for(n), kThreads>>>(op, param, x, y, n);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void unary_backward(int op, float param, const float* saved, const float* gy, float* gx,
+                    int64_t n) {
+  k_unary_bwd<<<blocks_for(n), kThreads>>>(op, param, saved, gy, gx, n);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void prelu_forward(const float* x, const float* a, float* y, int64_t B, int64_t C, int64_t S) {
+  k_prelu_fwd<<<blocks_for(B * C * S), kThreads>>>(x, a, y, B, C, S);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void prelu_backward(const float* x, const float* a, const float* gy, float* gx, float* ga,
+                    int64_t B, int64_t C, int64_t S) {
+  k_prelu_bwd_x<<<blocks_for(B * C * S), kThreads>>>(x, a, gy, gx, B, C, S);
+  CALO_CUDA_CHECK_LAUNCH();
+  k_prelu_bwd_a<<<static_cast<unsigned>(C), kThreads>>>(x, gy, ga, B, C, S);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void batchnorm_forward(const float* x, const float* gamma, const float* beta, float* y, float* xhat,
+                       float* mean, float* inv_std, float* var_unbiased, bool use_batch_stats,
+                       float eps, int64_t B, int64_t C, int64_t S) {
+  k_bn_fwd<<<static_cast<unsigned>(C), kThreads>>>(x, gamma, beta, y, xhat, mean, inv_std,
+                                                   var_unbiased, use_batch_stats, eps, B, C, S);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void batchnorm_backward(const float* gy, const float* xhat, const float* gamma,
+                        const float* inv_std, float* gx, float* ggamma, float* gbeta,
+                        bool batch_stats, int64_t B, int64_t C, int64_t S) {
+  k_bn_bwd<<<static_cast<unsigned>(C), kThreads>>>(gy, xhat, gamma, inv_std, gx, ggamma, gbeta,
+                                                   batch_stats, B, C, S);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void lerp_inplace(float* running, const float* batch, float momentum, int64_t n) {
+  k_lerp<<<blocks_for(n), kThreads>>>(running, batch, momentum, n);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void gumbel_forward(const float* logits, float* y, int64_t n, float beta, bool training,
+                    uint64_t seed, uint64_t stream, uint64_t offset) {
+  k_gumbel_fwd<<<blocks_for(n), kThreads>>>(logits, y, n, beta, training, seed, stream, offset);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void gumbel_backward(const float* gy, const float* y, float* gx, int64_t n, float beta) {
+  k_gumbel_bwd<<<blocks_for(n), kThreads>>>(gy, y, gx, n, beta);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+double wmse_sum(const float* u, const float* uhat, float* grad, int64_t n, float w, float scale) {
+  double* part = alloc_partials();
+  k_wmse<<<kLossBlocks, kThreads>>>(u, uhat, grad, n, w, scale, part);
+  CALO_CUDA_CHECK_LAUNCH();
+  return finish_partials(part);
+}
+
+double bce_sum(const float* logits, const float* targets, float* grad, int64_t n, float scale) {
+  double* part = alloc_partials();
+  k_bce<<<kLossBlocks, kThreads>>>(logits, targets, grad, n, scale, part);
+  CALO_CUDA_CHECK_LAUNCH();
+  return finish_partials(part);
+}
+
+void combine_train(const float* acts, const float* u_true, float* y, int64_t n, float slope) {
+  k_combine_train<<<blocks_for(n), kThreads>>>(acts, u_true, y, n, slope);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void combine_train_backward(const float* gy, const float* acts, const float* u_true, float* gx,
+                            int64_t n, float slope) {
+  k_combine_train_bwd<<<blocks_for(n), kThreads>>>(gy, acts, u_true, gx, n, slope);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void combine_eval(const float* acts, const float* hits, float* y, int64_t n, uint64_t seed,
+                  uint64_t stream, uint64_t offset) {
+  k_combine_eval<<<blocks_for(n), kThreads>>>(acts, hits, y, n, seed, stream, offset);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void copy_strided(const float* src, int64_t src_stride, float* dst, int64_t dst_stride,
+                  int64_t rows, int64_t len) {
+  k_copy_strided<<<blocks_for(rows * len), kThreads>>>(src, src_stride, dst, dst_stride, rows, len);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void broadcast_rows(const float* v, float* dst, int64_t B, int64_t S) {
+  k_broadcast_rows<<<blocks_for(B * S), kThreads>>>(v, dst, B, S);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void adam_step(const AdamScalars& s, float* p, const float* g, float* m, float* v, int64_t n) {
+  k_adam<<<blocks_for(n), kThreads>>>(s, p, g, m, v, n);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace calo::nn::gpu
