@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "grid_rbm.hpp"
 #include "host/error.hpp"
 #include "kernels/philox.hpp"
 #include "qpu/beta_estimation.hpp"
@@ -13,70 +14,9 @@
 #include "qpu/sapi_standin.hpp"
 
 using namespace calo::qpu;
+using namespace calo::qpu::testing;
 
 namespace {
-constexpr int kSide = 8;  // 8 x 8 grid, 4-coloured by (x % 2) + 2 (y % 2): 16 units per partition
-int label(int x, int y) {
-  return y * kSide + x;
-}
-
-SolverGraph grid_graph() {
-  SolverGraph g;
-  g.num_qubits = kSide * kSide;
-  for (int q = 0; q < g.num_qubits; ++q) g.qubits.push_back(q);
-  for (int y = 0; y < kSide; ++y)
-    for (int x = 0; x < kSide; ++x) {
-      if (x + 1 < kSide) g.couplers.emplace_back(label(x, y), label(x + 1, y));
-      if (y + 1 < kSide) g.couplers.emplace_back(label(x, y), label(x, y + 1));
-    }
-  std::sort(g.couplers.begin(), g.couplers.end());
-  return g;
-}
-
-// Random RBM on the grid (masked to grid couplers), weights in [w_lo, w_hi].
-RbmParams grid_rbm(uint64_t seed, double w_lo, double w_hi, double b_amp) {
-  RbmParams r;
-  r.n = kSide * kSide / 4;
-  std::array<std::map<int, int>, 4> slot;
-  for (int y = 0; y < kSide; ++y)
-    for (int x = 0; x < kSide; ++x) {
-      const int p = (x % 2) + 2 * (y % 2);
-      slot[size_t(p)][label(x, y)] = int(r.qubit[size_t(p)].size());
-      r.qubit[size_t(p)].push_back(label(x, y));
-    }
-  uint64_t k = 0;
-  for (int p = 0; p < 4; ++p) {
-    for (int i = 0; i < r.n; ++i)
-      r.bias[size_t(p)].push_back(b_amp * (2 * calo::uniform(seed, 1, k++) - 1));
-    for (int q = p + 1; q < 4; ++q) r.weights[size_t(p)][size_t(q)].assign(size_t(r.n * r.n), 0.0);
-  }
-  auto part = [](int q) { return (q % kSide) % 2 + 2 * ((q / kSide) % 2); };
-  for (const auto& [a, b] : grid_graph().couplers) {
-    int pa = part(a), pb = part(b), qa = a, qb = b;
-    if (pa > pb) {
-      std::swap(pa, pb);
-      std::swap(qa, qb);
-    }
-    const double w = w_lo + (w_hi - w_lo) * calo::uniform(seed, 2, k++);
-    r.weights[size_t(pa)][size_t(pb)][size_t(slot[size_t(pa)][qa] * r.n + slot[size_t(pb)][qb])] =
-        w;
-  }
-  return r;
-}
-
-double rbm_energy(const RbmParams& r, const std::vector<uint8_t>& x) {
-  double e = 0;
-  const size_t n = size_t(r.n);
-  for (size_t p = 0; p < 4; ++p)
-    for (size_t i = 0; i < n; ++i) e -= r.bias[p][i] * x[p * n + i];
-  for (size_t p = 0; p < 4; ++p)
-    for (size_t q = p + 1; q < 4; ++q)
-      for (size_t i = 0; i < n; ++i)
-        for (size_t j = 0; j < n; ++j)
-          e -= r.weights[p][q][i * n + j] * x[p * n + i] * x[q * n + j];
-  return e;
-}
-
 const double kH[2] = {-4, 4};
 const double kJ[2] = {-1, 1};
 }  // namespace
