@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <fstream>
 
 #include "grid_rbm.hpp"
 #include "host/error.hpp"
 #include "kernels/philox.hpp"
 #include "qpu/beta_estimation.hpp"
+#include "qpu/calibrate.hpp"
 #include "qpu/ising_mapping.hpp"
 #include "qpu/ising_math.hpp"
 #include "qpu/sapi_client.hpp"
@@ -148,4 +151,41 @@ TEST(BetaEstimation, UpdateRuleFollowsTheReference) {
   EXPECT_NEAR(est.betas[1], 48.0, 1e-9);
   EXPECT_TRUE(est.converged);
   EXPECT_EQ(est.beta, 48.0);
+}
+
+TEST(BetaEstimation, CalibrateThroughQpuSamplerAndStoreWithModel) {
+  const double hidden = 6.0;
+  StandinOptions o;
+  o.graph = grid_graph();
+  o.token = "t";
+  o.beta = hidden;
+  o.sweeps = 200;
+  StandinServer server(o);
+  server.start();
+  QpuOptions q;
+  q.endpoint = server.endpoint();
+  q.token = "t";
+  QpuSampler sampler(q);
+  const RbmParams r = grid_rbm(11, -3.0, 1.0, 2.0);
+  // Reference RBM states at beta = 1 (Gibbs on the unscaled Ising form, spins -> states).
+  const IsingMapping unscaled = rbm_to_ising(r, 1.0, kH, kJ);
+  std::vector<int> active;
+  for (size_t p = 0; p < 4; ++p)
+    for (int qb : r.qubit[p]) active.push_back(qb);
+  std::vector<uint8_t> states;
+  for (const auto& sp : gibbs_sample_ising(unscaled.problem, active, 1.0, 256, 200, 99, 1))
+    for (int8_t v : sp) states.push_back(v > 0 ? 1 : 0);
+  const BetaEstimate est = calibrate_beta_eff(sampler, r, states, {}, 256, BetaEstimateOptions{});
+  EXPECT_TRUE(est.converged);
+  EXPECT_NEAR(est.beta, hidden, 0.1 * hidden);
+  const std::string model = ::testing::TempDir() + "/qpu_model.bin";
+  std::remove(beta_sidecar_path(model).c_str());
+  EXPECT_FALSE(load_beta_eff(model).has_value());
+  store_beta_eff(model, est, sampler.solver().name);
+  EXPECT_EQ(load_beta_eff(model).value(), est.beta);
+  {
+    std::ofstream bad(beta_sidecar_path(model));
+    bad << "{\"beta_eff\": -1}";
+  }
+  EXPECT_THROW(load_beta_eff(model), calo::InputError);
 }
