@@ -1,0 +1,60 @@
+#pragma once
+// Persistent-chain block Gibbs sampler for the 4-partite RBM with partition 0 clamped.
+// States: chains x 4n uint8 (chain-major, partition order) at the interface; internally
+// node-major with chains contiguous. RNG: Philox(seed, kGibbsStream, gibbs_rng_index(...)), the
+// same on every path, so CPU sparse, CPU dense and CUDA give the same chains (dense up to float
+// summation order).
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "host/backend.hpp"
+#include "samplers/rbm.hpp"
+
+namespace calo {
+
+enum class GibbsPath { cpu_sparse, cpu_dense, cuda };
+
+class BlockGibbsSampler {
+ public:
+  BlockGibbsSampler(const Rbm& rbm, int chains, uint64_t seed,
+                    GibbsPath path = GibbsPath::cpu_sparse);
+  // Re-reads the RBM parameters (after a learning update); keeps the chain states.
+  void set_rbm(const Rbm& rbm);
+  // Initial states: chain-major chains x 4n. Partition 0 of each chain is the clamp.
+  void set_states(std::span<const uint8_t> states);
+  // Clamp partition 0 of every chain to energy_code(energies[c]).
+  void clamp_energies(std::span<const float> energies_mev);
+  // Random (Bernoulli 1/2) free partitions.
+  void randomize(uint64_t seed);
+  // `sweeps` sweeps over partitions 1, 2, 3 at inverse temperature beta.
+  void run(int sweeps, float beta = 1.0f);
+  std::vector<uint8_t> states() const;  // chain-major chains x 4n
+  int chains() const { return chains_; }
+  int n() const { return n_; }
+  uint64_t sweeps_done() const { return sweep_; }
+  GibbsPath path() const { return path_; }
+
+  // Sparse neighbour lists (CSR over the 4n nodes, neighbours as node indices).
+  struct Sparse {
+    std::vector<int32_t> offsets, nbr;
+    std::vector<float> w, bias;
+  };
+
+ private:
+  void run_cpu_sparse(int sweeps, float beta);
+  void run_cpu_dense(int sweeps, float beta);
+  void run_cuda(int sweeps, float beta);
+  const Rbm* rbm_ = nullptr;
+  int chains_, n_;
+  uint64_t seed_, sweep_ = 0;
+  GibbsPath path_;
+  Sparse sp_;
+  std::vector<uint8_t> z_;  // node-major: z_[node * chains + c]
+};
+
+// Gibbs sweeps for the CUDA path (kernels/rbm/gibbs.cu; throws without CUDA).
+void gibbs_run_cuda(const BlockGibbsSampler::Sparse& sp, int n, int chains, uint64_t seed,
+                    uint64_t first_sweep, int sweeps, float beta, uint8_t* z_node_major);
+
+}  // namespace calo

@@ -1,0 +1,70 @@
+#pragma once
+// 4-partite RBM on a qubit graph: partitions of n nodes, per-pair weight blocks masked by couplers,
+// partition 0 clamped to the energy code (kernels/transform.hpp energy_code).
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "qpu/topology/graph.hpp"
+
+namespace calo {
+
+// pair index for (p<q): 0:01 1:02 2:03 3:12 4:13 5:23
+constexpr int rbm_pair_index(int p, int q) {
+  return p == 0 ? q - 1 : (p == 1 ? q + 1 : 5);
+}
+constexpr std::array<std::pair<int, int>, 6> kRbmPairs = {
+    {{0, 1}, {0, 2}, {0, 3}, {1, 2}, {1, 3}, {2, 3}}};
+
+class Rbm {
+ public:
+  Rbm() = default;
+  // Partitions by four_color, ascending qubit index, each truncated to nodes_per_partition (a
+  // partition with fewer qubits is an InputError). Zero weights and biases.
+  static Rbm from_graph(const QubitGraph& g, int nodes_per_partition);
+  // Explicit qubit lists per partition (each of size n, qubits of g).
+  static Rbm from_partitions(const QubitGraph& g,
+                             const std::array<std::vector<int64_t>, 4>& qubits);
+  void init_random(uint64_t seed, const std::array<float, 6>& w_std, float b_std);
+
+  int n() const { return n_; }
+  int num_nodes() const { return 4 * n_; }
+  const QubitGraph& graph() const { return graph_; }
+
+  // dense n x n row-major block W_pq (rows: partition p slot, cols: partition q slot), p < q
+  std::vector<float>& weights(int p, int q) { return w_[size_t(rbm_pair_index(p, q))]; }
+  const std::vector<float>& weights(int p, int q) const { return w_[size_t(rbm_pair_index(p, q))]; }
+  const std::vector<uint8_t>& mask(int p, int q) const {
+    return mask_[size_t(rbm_pair_index(p, q))];
+  }
+  std::vector<float>& bias(int p) { return b_[size_t(p)]; }
+  const std::vector<float>& bias(int p) const { return b_[size_t(p)]; }
+  int64_t qubit(int p, int slot) const { return qubits_[size_t(p)][size_t(slot)]; }
+  const std::vector<int64_t>& qubits(int p) const { return qubits_[size_t(p)]; }
+  std::optional<std::pair<int, int>> slot_of(int64_t qubit) const;
+  // Zeroes masked weight entries (after an update).
+  void apply_mask();
+
+  // E(z) = -sum b.z - sum z_p W_pq z_q, z = 4n values in partition order
+  double energy(const uint8_t* z) const;
+  double energy_conditional(const uint8_t* z) const;  // without the partition-0 bias term
+
+  void save(const std::string& path) const;  // HDF5, written atomically
+  static Rbm load(const std::string& path);
+
+ private:
+  void build_masks();
+  QubitGraph graph_;
+  int n_ = 0;
+  std::array<std::vector<int64_t>, 4> qubits_;
+  std::unordered_map<int64_t, std::pair<int, int>> slot_;
+  std::array<std::vector<float>, 6> w_;
+  std::array<std::vector<uint8_t>, 6> mask_;
+  std::array<std::vector<float>, 4> b_;
+};
+
+}  // namespace calo
