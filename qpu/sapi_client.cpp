@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "host/error.hpp"
@@ -67,29 +68,44 @@ SapiConfig SapiConfig::from_environment() {
     path = p;
   else if (const char* home = std::getenv("HOME"))
     path = std::string(home) + "/.config/dwave/dwave.conf";
-  std::string file_token, file_endpoint;
+  // dwave.conf is INI: [defaults] values are inherited by every profile; the profile is
+  // DWAVE_PROFILE, else defaults' "profile" key, else the first other section.
+  std::map<std::string, std::map<std::string, std::string>> sections;
+  std::vector<std::string> order;
   if (!path.empty()) {
     std::ifstream in(path);
     std::string line, section;
-    bool chosen = false;  // first of [defaults]/first profile that sets a key
     while (std::getline(in, line)) {
       line = trim(line);
       if (line.empty() || line[0] == '#' || line[0] == ';') continue;
       if (line.front() == '[') {
-        if (!section.empty() && (!file_token.empty() || !file_endpoint.empty()) &&
-            section != "defaults")
-          chosen = true;
-        section = line.substr(1, line.find(']') - 1);
+        section = trim(line.substr(1, line.find(']') - 1));
+        if (!sections.count(section)) order.push_back(section);
+        sections[section];
         continue;
       }
-      if (chosen) continue;
       const auto eq = line.find_first_of("=:");
       if (eq == std::string::npos) continue;
-      const std::string key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
-      if (key == "token" && file_token.empty()) file_token = value;
-      if (key == "endpoint" && file_endpoint.empty()) file_endpoint = value;
+      sections[section][trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
     }
   }
+  std::string profile;
+  if (const char* p = std::getenv("DWAVE_PROFILE"); p && *p)
+    profile = p;
+  else if (sections["defaults"].count("profile"))
+    profile = sections["defaults"]["profile"];
+  else
+    for (const auto& name : order)
+      if (name != "defaults") {
+        profile = name;
+        break;
+      }
+  auto lookup = [&](const std::string& key) -> std::string {
+    if (!profile.empty() && sections.count(profile) && sections[profile].count(key))
+      return sections[profile][key];
+    return sections["defaults"].count(key) ? sections["defaults"][key] : std::string();
+  };
+  const std::string file_token = lookup("token"), file_endpoint = lookup("endpoint");
   if (const char* t = std::getenv("DWAVE_API_TOKEN"); t && *t)
     c.token = t;
   else

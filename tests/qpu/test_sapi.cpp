@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
 #include <map>
 
 #include "host/error.hpp"
@@ -270,4 +272,50 @@ TEST(StandinGibbs, MatchesExactEnumerationOnThreeSpins) {
     const double pk = exact[size_t(k)] / z;
     EXPECT_NEAR(freq[size_t(k)], pk, 4 * std::sqrt(pk * (1 - pk) / reads)) << k;
   }
+}
+
+TEST(SapiConfigTest, TokenAndEndpointFromEnvironmentOrDwaveConf) {
+  const std::string path = ::testing::TempDir() + "/dwave_test.conf";
+  {
+    std::ofstream f(path);
+    f << "[defaults]\nendpoint = https://defaults.example/sapi/\n\n[prod]\ntoken = file-token-1\n"
+         "\n[other]\ntoken = file-token-2\nendpoint = https://other.example/sapi\n";
+  }
+  ::setenv("DWAVE_CONFIG_FILE", path.c_str(), 1);
+  ::unsetenv("DWAVE_API_TOKEN");
+  ::unsetenv("DWAVE_API_ENDPOINT");
+  ::unsetenv("DWAVE_PROFILE");
+  SapiConfig c = SapiConfig::from_environment();
+  EXPECT_EQ(c.token, "file-token-1");                       // first profile
+  EXPECT_EQ(c.endpoint, "https://defaults.example/sapi/");  // inherited from [defaults]
+  ::setenv("DWAVE_PROFILE", "other", 1);
+  c = SapiConfig::from_environment();
+  EXPECT_EQ(c.token, "file-token-2");
+  EXPECT_EQ(c.endpoint, "https://other.example/sapi");
+  ::setenv("DWAVE_API_TOKEN", "env-token", 1);
+  ::setenv("DWAVE_API_ENDPOINT", "http://127.0.0.1:1/sapi/", 1);
+  c = SapiConfig::from_environment();
+  EXPECT_EQ(c.token, "env-token");
+  EXPECT_EQ(c.endpoint, "http://127.0.0.1:1/sapi/");
+  ::unsetenv("DWAVE_API_TOKEN");
+  ::unsetenv("DWAVE_API_ENDPOINT");
+  ::unsetenv("DWAVE_PROFILE");
+  ::unsetenv("DWAVE_CONFIG_FILE");
+  SapiConfig empty;
+  empty.token = "";
+  EXPECT_THROW(SapiClient{empty}, calo::InputError);
+}
+
+TEST(Sapi, ConnectionRefusedIsRetriedThenReported) {
+  SapiConfig c;
+  c.endpoint = "http://127.0.0.1:9/sapi/";  // discard port: nothing listens
+  c.token = "tok-zzz-999";
+  c.retries = 1;
+  c.backoff_s = 0.01;
+  c.timeout_s = 2;
+  SapiClient client(c);
+  const std::string msg = error_of([&] { client.list_solvers(); });
+  EXPECT_NE(msg.find("connection error"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("2 attempts"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("tok-zzz-999"), std::string::npos) << msg;
 }
