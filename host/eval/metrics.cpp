@@ -1,0 +1,316 @@
+#include "host/eval/metrics.hpp"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "host/error.hpp"
+#include "kernels/eval/resample.hpp"
+
+extern "C" void dsyev_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda,
+                       double* w, double* work, const int* lwork, int* info, size_t, size_t);
+
+namespace calo::eval {
+namespace {
+
+// Eigen-decomposition of a symmetric row-major n x n matrix (symmetric, so layout is irrelevant).
+// On return `a` holds the eigenvectors as columns (column-major) = rows (row-major).
+std::vector<double> sym_eig(std::vector<double>& a, int n, bool vectors) {
+  std::vector<double> w(static_cast<size_t>(n));
+  if (n == 0) return w;
+  int info = 0, lwork = -1;
+  double query = 0;
+  const char jobz = vectors ? 'V' : 'N', uplo = 'U';
+  dsyev_(&jobz, &uplo, &n, a.data(), &n, w.data(), &query, &lwork, &info, 1, 1);
+  lwork = std::max(1, static_cast<int>(query));
+  std::vector<double> work(static_cast<size_t>(lwork));
+  dsyev_(&jobz, &uplo, &n, a.data(), &n, w.data(), work.data(), &lwork, &info, 1, 1);
+  if (info != 0) fail("FPD: the symmetric eigensolver (LAPACK dsyev) failed with info = {}", info);
+  return w;
+}
+
+std::vector<int64_t> draw(uint64_t seed, uint64_t batch, int which, int64_t count, int64_t n) {
+  std::vector<int64_t> idx(static_cast<size_t>(count));
+  for (int64_t k = 0; k < count; ++k)
+    idx[static_cast<size_t>(k)] = resample_index(seed, batch, which, static_cast<uint64_t>(k), n);
+  return idx;
+}
+
+void gather(const Samples& s, const std::vector<int64_t>& idx, int64_t first, int64_t count,
+            std::vector<double>& out) {
+  out.resize(static_cast<size_t>(count * s.dims));
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t r = idx.empty() ? first + i : idx[static_cast<size_t>(first + i)];
+    std::copy_n(s.row(r), s.dims, out.data() + i * s.dims);
+  }
+}
+
+void check_pair(const Samples& a, const Samples& b, const char* what) {
+  if (a.dims != b.dims)
+    fail_input("{}: the reference has {} features per event but the generated sample has {}", what,
+               a.dims, b.dims);
+  if (a.rows < 2 || b.rows < 2)
+    fail_input("{}: need at least 2 events in each sample (got {} and {})", what, a.rows, b.rows);
+}
+
+}  // namespace
+
+void normalise_by_reference(Samples& reference, Samples& other) {
+  const int d = reference.dims;
+  std::vector<double> mx(static_cast<size_t>(d), 0.0);
+  for (int64_t i = 0; i < reference.rows; ++i)
+    for (int j = 0; j < d; ++j) mx[j] = std::max(mx[j], std::abs(reference.row(i)[j]));
+  for (auto& m : mx)
+    if (m == 0) m = 1;
+  for (Samples* s : {&reference, &other})
+    for (int64_t i = 0; i < s->rows; ++i)
+      for (int j = 0; j < d; ++j) s->data[static_cast<size_t>(i * d + j)] /= mx[j];
+}
+
+void mean_cov(const Samples& s, const std::vector<int64_t>& idx, std::vector<double>& mean,
+              std::vector<double>& cov) {
+  const int d = s.dims;
+  const int64_t n = idx.empty() ? s.rows : static_cast<int64_t>(idx.size());
+  CALO_ASSERT(n >= 2);
+  mean.assign(static_cast<size_t>(d), 0.0);
+  cov.assign(static_cast<size_t>(d) * d, 0.0);
+  for (int64_t i = 0; i < n; ++i) {
+    const double* r = s.row(idx.empty() ? i : idx[static_cast<size_t>(i)]);
+    for (int j = 0; j < d; ++j) mean[j] += r[j];
+  }
+  for (auto& m : mean) m /= static_cast<double>(n);
+  constexpr int64_t kTile = 4096;
+  std::vector<double> buf;
+  for (int64_t f = 0; f < n; f += kTile) {
+    const int64_t c = std::min(kTile, n - f);
+    gather(s, idx, f, c, buf);
+    for (int64_t i = 0; i < c; ++i)
+      for (int j = 0; j < d; ++j) buf[static_cast<size_t>(i * d + j)] -= mean[j];
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, d, static_cast<int>(c), 1.0, buf.data(), d,
+                1.0, cov.data(), d);
+  }
+  const double inv = 1.0 / static_cast<double>(n - 1);
+  for (int i = 0; i < d; ++i)
+    for (int j = i; j < d; ++j) {
+      const double v = cov[static_cast<size_t>(i * d + j)] * inv;
+      cov[static_cast<size_t>(i * d + j)] = v;
+      cov[static_cast<size_t>(j * d + i)] = v;
+    }
+}
+
+double frechet_distance(const std::vector<double>& mu1, const std::vector<double>& s1,
+                        const std::vector<double>& mu2, const std::vector<double>& s2, int d) {
+  double diff2 = 0, tr1 = 0, tr2 = 0;
+  for (int i = 0; i < d; ++i) {
+    diff2 += (mu1[i] - mu2[i]) * (mu1[i] - mu2[i]);
+    tr1 += s1[static_cast<size_t>(i * d + i)];
+    tr2 += s2[static_cast<size_t>(i * d + i)];
+  }
+  std::vector<double> v = s1;
+  const std::vector<double> l = sym_eig(v, d, true);  // v rows = eigenvectors (column-major cols)
+  // S1^1/2 = sum_k sqrt(l_k) v_k v_k^T = W^T W with rows w_k = l_k^(1/4) v_k.
+  std::vector<double> vs(static_cast<size_t>(d) * d);
+  for (int k = 0; k < d; ++k) {
+    const double q = std::sqrt(std::sqrt(std::max(l[k], 0.0)));
+    for (int i = 0; i < d; ++i)
+      vs[static_cast<size_t>(k * d + i)] = q * v[static_cast<size_t>(k * d + i)];
+  }
+  std::vector<double> root(static_cast<size_t>(d) * d), tmp(static_cast<size_t>(d) * d),
+      m(static_cast<size_t>(d) * d);
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, d, d, 1.0, vs.data(), d, vs.data(), d,
+              0.0, root.data(), d);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d, d, d, 1.0, root.data(), d, s2.data(), d,
+              0.0, tmp.data(), d);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, d, d, d, 1.0, tmp.data(), d, root.data(),
+              d, 0.0, m.data(), d);
+  for (int i = 0; i < d; ++i)
+    for (int j = i + 1; j < d; ++j) {
+      const double a =
+          0.5 * (m[static_cast<size_t>(i * d + j)] + m[static_cast<size_t>(j * d + i)]);
+      m[static_cast<size_t>(i * d + j)] = m[static_cast<size_t>(j * d + i)] = a;
+    }
+  const std::vector<double> ev = sym_eig(m, d, false);
+  double tr_sqrt = 0;
+  for (double e : ev) tr_sqrt += std::sqrt(std::max(e, 0.0));
+  return diff2 + tr1 + tr2 - 2.0 * tr_sqrt;
+}
+
+LinearFit fit_nonneg_linear(const std::vector<double>& x, const std::vector<double>& y) {
+  const size_t n = x.size();
+  if (n < 3 || y.size() != n) fail("FPD fit: need at least 3 points (got {})", n);
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (size_t i = 0; i < n; ++i) {
+    sx += x[i];
+    sy += y[i];
+    sxx += x[i] * x[i];
+    sxy += x[i] * y[i];
+  }
+  const double nn = static_cast<double>(n);
+  auto ssr = [&](double a, double b) {
+    double s = 0;
+    for (size_t i = 0; i < n; ++i) s += (y[i] - a - b * x[i]) * (y[i] - a - b * x[i]);
+    return s;
+  };
+  // Non-negative least squares in 2 parameters: the best of the feasible stationary points of
+  // the unconstrained problem and the two faces a = 0, b = 0 (and the corner).
+  const double det = nn * sxx - sx * sx;
+  std::vector<std::pair<double, double>> cands{
+      {0.0, 0.0}, {std::max(0.0, sy / nn), 0.0}, {0.0, sxx > 0 ? std::max(0.0, sxy / sxx) : 0.0}};
+  if (det > 0) {
+    const double b = (nn * sxy - sx * sy) / det, a = (sy - b * sx) / nn;
+    if (a >= 0 && b >= 0) cands.emplace_back(a, b);
+  }
+  LinearFit f;
+  double best = std::numeric_limits<double>::infinity();
+  for (auto [a, b] : cands) {
+    const double s = ssr(a, b);
+    if (s < best) {
+      best = s;
+      f.a = a;
+      f.b = b;
+    }
+  }
+  // pcov = (J^T J)^-1 * SSR / (n - 2), J = [1, x]; (J^T J)^-1[0,0] = sxx / det.
+  f.a_err =
+      det > 0 ? std::sqrt(sxx / det * best / (nn - 2.0)) : std::numeric_limits<double>::infinity();
+  return f;
+}
+
+double mmd_poly4_unbiased(const Samples& X, const std::vector<int64_t>& idx_x, const Samples& Y,
+                          const std::vector<int64_t>& idx_y) {
+  check_pair(X, Y, "KPD");
+  const int d = X.dims;
+  const int64_t m = idx_x.empty() ? X.rows : static_cast<int64_t>(idx_x.size());
+  const int64_t n = idx_y.empty() ? Y.rows : static_cast<int64_t>(idx_y.size());
+  std::vector<double> xs, ys;
+  gather(X, idx_x, 0, m, xs);
+  gather(Y, idx_y, 0, n, ys);
+  constexpr int64_t kTile = 1024;
+  std::vector<double> g;
+  // sum over off-diagonal pairs of A with itself, or all pairs of A x B
+  auto block_sum = [&](const std::vector<double>& a, int64_t na, const std::vector<double>& b,
+                       int64_t nb, bool same) {
+    double total = 0;
+    for (int64_t f = 0; f < na; f += kTile) {
+      const int64_t c = std::min(kTile, na - f);
+      g.resize(static_cast<size_t>(c * nb));
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(c),
+                  static_cast<int>(nb), d, 1.0, a.data() + f * d, d, b.data(), d, 0.0, g.data(),
+                  static_cast<int>(nb));
+      double s = 0;
+#pragma omp parallel for reduction(+ : s) schedule(static)
+      for (int64_t i = 0; i < c; ++i) {
+        double r = 0;
+        for (int64_t j = 0; j < nb; ++j)
+          if (!same || j != f + i) r += poly4_kernel(g[static_cast<size_t>(i * nb + j)], d);
+        s += r;
+      }
+      total += s;
+    }
+    return total;
+  };
+  const double kxx = block_sum(xs, m, xs, m, true);
+  const double kyy = block_sum(ys, n, ys, n, true);
+  const double kxy = block_sum(xs, m, ys, n, false);
+  const double md = static_cast<double>(m), nd = static_cast<double>(n);
+  return kxx / (md * (md - 1)) + kyy / (nd * (nd - 1)) - 2.0 * kxy / (md * nd);
+}
+
+FpdResult fpd(const Samples& real_in, const Samples& gen_in, const FpdOptions& o) {
+  check_pair(real_in, gen_in, "FPD");
+  if (o.min_samples < 2 || o.max_samples < o.min_samples || o.num_points < 3 || o.num_batches < 1)
+    fail_input("FPD: bad options (min_samples {}, max_samples {}, num_points {}, num_batches {})",
+               o.min_samples, o.max_samples, o.num_points, o.num_batches);
+  Samples X = real_in, Y = gen_in;
+  if (o.normalise) normalise_by_reference(X, Y);
+  FpdResult r;
+  std::vector<double> inv_n;
+  const double lo = 1.0 / static_cast<double>(o.min_samples),
+               hi = 1.0 / static_cast<double>(o.max_samples);
+  std::vector<double> mu1, s1, mu2, s2;
+  uint64_t batch = 0;
+  for (int p = 0; p < o.num_points; ++p) {
+    const double t = lo + (hi - lo) * p / (o.num_points - 1);  // np.linspace
+    const auto bs = static_cast<int64_t>(1.0 / t);             // astype(int32) truncates
+    double sum = 0;
+    for (int b = 0; b < o.num_batches; ++b, ++batch) {
+      mean_cov(X, draw(o.seed, batch, 0, bs, X.rows), mu1, s1);
+      mean_cov(Y, draw(o.seed, batch, 1, bs, Y.rows), mu2, s2);
+      sum += frechet_distance(mu1, s1, mu2, s2, X.dims);
+    }
+    r.batch_sizes.push_back(bs);
+    r.mean_values.push_back(sum / o.num_batches);
+    inv_n.push_back(1.0 / static_cast<double>(bs));
+  }
+  const LinearFit f = fit_nonneg_linear(inv_n, r.mean_values);
+  r.value = f.a;
+  r.error = f.a_err;
+  return r;
+}
+
+double percentile(std::vector<double> v, double q) {
+  CALO_ASSERT(!v.empty());
+  std::sort(v.begin(), v.end());
+  const double pos = q / 100.0 * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<size_t>(std::floor(pos));
+  const size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+KpdResult kpd(const Samples& real_in, const Samples& gen_in, const KpdOptions& o) {
+  check_pair(real_in, gen_in, "KPD");
+  if (o.batch_size < 2 || o.num_batches < 1)
+    fail_input("KPD: bad options (batch_size {}, num_batches {})", o.batch_size, o.num_batches);
+  Samples X = real_in, Y = gen_in;
+  if (o.normalise) normalise_by_reference(X, Y);
+  KpdResult r;
+  for (int b = 0; b < o.num_batches; ++b) {
+    const auto seed = o.seed + 1000u * static_cast<uint64_t>(b);
+    r.batch_values.push_back(mmd_poly4_unbiased(X, draw(seed, 0, 0, o.batch_size, X.rows), Y,
+                                                draw(seed, 0, 1, o.batch_size, Y.rows)));
+  }
+  r.value = percentile(r.batch_values, 50.0);
+  r.error = 0.5 * (percentile(r.batch_values, 83.725) - percentile(r.batch_values, 16.275));
+  return r;
+}
+
+std::vector<double> bin_probabilities(const std::vector<double>& values,
+                                      const std::vector<double>& edges) {
+  CALO_ASSERT(edges.size() >= 2);
+  std::vector<double> p(edges.size() - 1, 0.0);
+  double total = 0;
+  for (double v : values) {
+    if (!(v >= edges.front() && v <= edges.back())) continue;
+    auto it = std::upper_bound(edges.begin(), edges.end(), v);
+    size_t bin = static_cast<size_t>(it - edges.begin()) - 1;
+    if (bin >= p.size()) bin = p.size() - 1;  // v == last edge
+    p[bin] += 1;
+    total += 1;
+  }
+  if (total > 0)
+    for (auto& x : p) x /= total;
+  return p;
+}
+
+double separation_power(const std::vector<double>& p, const std::vector<double>& q) {
+  CALO_ASSERT(p.size() == q.size());
+  double s = 0;
+  for (size_t i = 0; i < p.size(); ++i) s += (p[i] - q[i]) * (p[i] - q[i]) / (p[i] + q[i] + 1e-16);
+  return 0.5 * s;
+}
+
+std::vector<double> linspace(double a, double b, int n) {
+  std::vector<double> v(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) v[i] = n == 1 ? a : a + (b - a) * i / (n - 1);
+  return v;
+}
+
+std::vector<double> logspace10(double log_a, double log_b, int n) {
+  auto v = linspace(log_a, log_b, n);
+  for (auto& x : v) x = std::pow(10.0, x);
+  return v;
+}
+
+}  // namespace calo::eval
