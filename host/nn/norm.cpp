@@ -64,3 +64,56 @@ Tensor BatchNorm::backward(const Tensor& grad_output) {
 }
 
 }  // namespace calo::nn
+
+namespace calo::nn {
+
+GroupNorm1::GroupNorm1(int channels, float eps, std::string name)
+    : channels_(channels), eps_(eps), name_(std::move(name)) {
+  if (channels <= 0) fail_input("{}: channels must be positive", name_);
+  gamma_ = Param{name_ + ".weight", Tensor({channels}), Tensor({channels}), true};
+  gamma_.value.fill(1.0f);
+  beta_ = Param{name_ + ".bias", Tensor({channels}), Tensor({channels}), true};
+}
+
+Tensor GroupNorm1::forward(const Tensor& input, bool /*training*/) {
+  if (input.rank() < 2 || input.dim(1) != channels_)
+    fail_input("{}: expected input (B, {}, ...), got {}", name_, channels_,
+               shape_string(input.shape()));
+  const Backend where = input.backend();
+  require_same_backend(gamma_.value, where, name_, "the scale");
+  const int64_t B = input.dim(0), C = channels_, S = input.numel() / (B * C);
+  // Per-sample statistics = batch-norm statistics of the (1, B, C*S) view with unit scale.
+  Tensor h({B});
+  h.fill(1.0f);
+  Tensor ones = h.to(where), zeros({B}, where), mean({B}, where), var({B}, where);
+  xhat_ = Tensor(input.shape(), where);
+  inv_std_ = Tensor({B}, where);
+  Tensor normed(input.shape(), where);
+  ops::batchnorm_forward(where, input.data(), ones.data(), zeros.data(), normed.data(),
+                         xhat_.data(), mean.data(), inv_std_.data(), var.data(), true, eps_, 1, B,
+                         C * S);
+  Tensor y(input.shape(), where);
+  ops::affine_forward(where, xhat_.data(), gamma_.value.data(), beta_.value.data(), y.data(), B, C,
+                      S);
+  return y;
+}
+
+Tensor GroupNorm1::backward(const Tensor& grad_output) {
+  if (grad_output.shape() != xhat_.shape() || grad_output.backend() != xhat_.backend())
+    fail_input("{}: backward got gradient {} but forward produced {}", name_,
+               shape_string(grad_output.shape()), shape_string(xhat_.shape()));
+  const Backend where = grad_output.backend();
+  const int64_t B = grad_output.dim(0), C = channels_, S = grad_output.numel() / (B * C);
+  Tensor gxhat(grad_output.shape(), where);
+  ops::affine_backward(where, xhat_.data(), gamma_.value.data(), grad_output.data(), gxhat.data(),
+                       gamma_.grad.data(), beta_.grad.data(), B, C, S);
+  Tensor h({B});
+  h.fill(1.0f);
+  Tensor ones = h.to(where), dummy_g({B}, where), dummy_b({B}, where);
+  Tensor gx(grad_output.shape(), where);
+  ops::batchnorm_backward(where, gxhat.data(), xhat_.data(), ones.data(), inv_std_.data(),
+                          gx.data(), dummy_g.data(), dummy_b.data(), true, 1, B, C * S);
+  return gx;
+}
+
+}  // namespace calo::nn

@@ -35,4 +35,24 @@ class BatchNorm : public Layer {
   bool cached_training_ = true;
 };
 
+// GroupNorm(1, C) (the reference decoder's energy head): each sample is normalised over all its
+// channels and positions (biased variance, same in training and eval), then a per-channel affine.
+class GroupNorm1 : public Layer {
+ public:
+  explicit GroupNorm1(int channels, float eps = 1e-5f, std::string name = "gn");
+  Tensor forward(const Tensor& input, bool training) override;
+  Tensor backward(const Tensor& grad_output) override;
+  std::vector<Param*> params() override { return {&gamma_, &beta_}; }
+  std::string name() const override { return name_; }
+  Param& gamma() { return gamma_; }
+  Param& beta() { return beta_; }
+
+ private:
+  int channels_;
+  float eps_;
+  std::string name_;
+  Param gamma_, beta_;
+  Tensor xhat_, inv_std_;
+};
+
 }  // namespace calo::nn

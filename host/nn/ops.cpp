@@ -307,3 +307,33 @@ void adam_step(Backend where, const AdamScalars& s, float* p, const float* g, fl
 }
 
 }  // namespace calo::nn::ops
+
+namespace calo::nn::ops {
+
+void affine_forward(Backend where, const float* x, const float* g, const float* b, float* y,
+                    int64_t B, int64_t C, int64_t S) {
+  if (where == Backend::cuda) return gpu::affine_forward(x, g, b, y, B, C, S);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < B * C * S; ++i)
+    y[i] = channel_affine_f(x[i], g[(i / S) % C], b[(i / S) % C]);
+}
+
+void affine_backward(Backend where, const float* x, const float* g, const float* gy, float* gx,
+                     float* gg, float* gb, int64_t B, int64_t C, int64_t S) {
+  if (where == Backend::cuda) return gpu::affine_backward(x, g, gy, gx, gg, gb, B, C, S);
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < C; ++c) {
+    double sg = 0.0, sgx = 0.0;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t s = 0; s < S; ++s) {
+        const int64_t i = (b * C + c) * S + s;
+        gx[i] = gy[i] * g[c];
+        sg += gy[i];
+        sgx += static_cast<double>(gy[i]) * x[i];
+      }
+    gg[c] += static_cast<float>(sgx);
+    gb[c] += static_cast<float>(sg);
+  }
+}
+
+}  // namespace calo::nn::ops

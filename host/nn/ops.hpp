@@ -76,6 +76,12 @@ void broadcast_rows(Backend where, const float* v, float* dst, int64_t B, int64_
 // Adam update over n elements (kernels/nn/adam.hpp).
 void adam_step(Backend where, const AdamScalars& s, float* p, const float* g, float* m, float* v,
                int64_t n);
+// Per-channel affine on (B, C, S): y = g[c] * x + b[c]; backward gx = gy * g[c], gg[c] += sum gy *
+// x, gb[c] += sum gy.
+void affine_forward(Backend where, const float* x, const float* g, const float* b, float* y,
+                    int64_t B, int64_t C, int64_t S);
+void affine_backward(Backend where, const float* x, const float* g, const float* gy, float* gx,
+                     float* gg, float* gb, int64_t B, int64_t C, int64_t S);
 }  // namespace calo::nn::ops
 
 namespace calo::nn::gpu {
@@ -112,4 +118,8 @@ void copy_strided(const float* src, int64_t src_stride, float* dst, int64_t dst_
                   int64_t rows, int64_t len);
 void broadcast_rows(const float* v, float* dst, int64_t B, int64_t S);
 void adam_step(const AdamScalars& s, float* p, const float* g, float* m, float* v, int64_t n);
+void affine_forward(const float* x, const float* g, const float* b, float* y, int64_t B, int64_t C,
+                    int64_t S);
+void affine_backward(const float* x, const float* g, const float* gy, float* gx, float* gg,
+                     float* gb, int64_t B, int64_t C, int64_t S);
 }  // namespace calo::nn::gpu

@@ -89,3 +89,13 @@ void adam_step(const AdamScalars&, float*, const float*, float*, float*, int64_t
   no_cuda("adam_step");
 }
 }  // namespace calo::nn::gpu
+
+namespace calo::nn::gpu {
+void affine_forward(const float*, const float*, const float*, float*, int64_t, int64_t, int64_t) {
+  no_cuda("affine_forward");
+}
+void affine_backward(const float*, const float*, const float*, float*, float*, float*, int64_t,
+                     int64_t, int64_t) {
+  no_cuda("affine_backward");
+}
+}  // namespace calo::nn::gpu

@@ -41,6 +41,11 @@ CALO_HD_INLINE float bn_grad_input(float gy, float xhat, float gamma, float inv_
   return gamma * inv_std * (gy - mg - xhat * mgx);
 }
 
+// Per-channel affine (GroupNorm scale and shift).
+CALO_HD_INLINE float channel_affine_f(float x, float g, float b) {
+  return g * x + b;
+}
+
 // Derivative of the sigmoid from its output y.
 CALO_HD_INLINE float sigmoid_dy(float y) {
   return y * (1.0f - y);

@@ -278,6 +278,31 @@ __global__ void k_adam(AdamScalars s, float* p, const float* g, float* m, float*
   }
 }
 
+__global__ void k_affine_fwd(const float* x, const float* g, const float* b, float* y, int64_t B,
+                             int64_t C, int64_t S) {
+  CALO_GRID_LOOP(i, B * C * S) {
+    y[i] = channel_affine_f(x[i], g[(i / S) % C], b[(i / S) % C]);
+  }
+}
+// One block per channel.
+__global__ void k_affine_bwd(const float* x, const float* g, const float* gy, float* gx, float* gg,
+                             float* gb, int64_t B, int64_t C, int64_t S) {
+  const int64_t c = blockIdx.x;
+  double sg = 0.0, sgx = 0.0;
+  for (int64_t j = threadIdx.x; j < B * S; j += blockDim.x) {
+    const int64_t i = ((j / S) * C + c) * S + j % S;
+    gx[i] = gy[i] * g[c];
+    sg += gy[i];
+    sgx += static_cast<double>(gy[i]) * x[i];
+  }
+  sg = block_sum(sg);
+  sgx = block_sum(sgx);
+  if (threadIdx.x == 0) {
+    gg[c] += static_cast<float>(sgx);
+    gb[c] += static_cast<float>(sg);
+  }
+}
+
 constexpr int kLossBlocks = 128;
 
 double finish_partials(double* part) {
@@ -434,6 +459,18 @@ void broadcast_rows(const float* v, float* dst, int64_t B, int64_t S) {
 
 void adam_step(const AdamScalars& s, float* p, const float* g, float* m, float* v, int64_t n) {
   k_adam<<<blocks_for(n), kThreads>>>(s, p, g, m, v, n);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void affine_forward(const float* x, const float* g, const float* b, float* y, int64_t B, int64_t C,
+                    int64_t S) {
+  k_affine_fwd<<<blocks_for(B * C * S), kThreads>>>(x, g, b, y, B, C, S);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void affine_backward(const float* x, const float* g, const float* gy, float* gx, float* gg,
+                     float* gb, int64_t B, int64_t C, int64_t S) {
+  k_affine_bwd<<<static_cast<unsigned>(C), kThreads>>>(x, g, gy, gx, gg, gb, B, C, S);
   CALO_CUDA_CHECK_LAUNCH();
 }
 

@@ -102,6 +102,7 @@ TEST(GpuLayers, BatchNormAndSequential) {
   SKIP_WITHOUT_GPU();
   compare_layer([] { return std::make_unique<BatchNorm>(3); }, {4, 3, 2, 3, 2}, true);
   compare_layer([] { return std::make_unique<BatchNorm>(3); }, {4, 3, 5}, false);
+  compare_layer([] { return std::make_unique<GroupNorm1>(3); }, {4, 3, 2, 5}, true);
   compare_layer(
       [] {
         auto s = std::make_unique<Sequential>("enc");

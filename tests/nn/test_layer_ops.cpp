@@ -117,6 +117,25 @@ TEST(BatchNormGrad, TrainingAndEval) {
   grad_check(bn, x, false, 13, o);
 }
 
+TEST(GroupNorm1, NormalisesEachSampleAndGradients) {
+  GroupNorm1 gn(3);
+  Tensor x = random_tensor({2, 3, 4}, 14, -1.0f, 3.0f);
+  Tensor y = gn.forward(x, true);
+  for (int b = 0; b < 2; ++b) {
+    double m = 0, v = 0;
+    for (int i = 0; i < 12; ++i) m += y.data()[b * 12 + i];
+    m /= 12;
+    for (int i = 0; i < 12; ++i) v += std::pow(y.data()[b * 12 + i] - m, 2);
+    EXPECT_NEAR(m, 0.0, 1e-6);
+    EXPECT_NEAR(v / 12, 1.0, 1e-3);
+  }
+  gn.gamma().value.host_span()[2] = 0.6f;
+  gn.beta().value.host_span()[0] = 0.4f;
+  testing::GradCheckOptions o;
+  o.eps = 3e-3f;
+  grad_check(gn, x, true, 15, o);
+}
+
 TEST(SequentialGrad, EncoderBlock) {
   Sequential seq("enc");
   seq.emplace<Conv3d>(1, 2, Dims3{3, 3, 3}, Dims3{2, 1, 1}, Padding3d::cylindrical, true, 5,
