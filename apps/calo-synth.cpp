@@ -36,6 +36,27 @@ std::vector<double> read_energies(const std::string& path) {
   return out;
 }
 
+void write_profiles(const std::string& path, const calo::SynthConfig& cfg, int events) {
+  const std::vector<double> es = {1e3, 1e4, 1e5, 1e6};
+  const calo::MeanProfiles p = calo::mean_profiles(cfg, es, events);
+  std::ofstream out(path);
+  if (!out) calo::fail_input("cannot write profiles to '{}'", path);
+  out << "# mean longitudinal profile: layer, depth_mm(centre), E_layer/E_inc at 1,10,100,1000 "
+         "GeV\n";
+  for (int l = 0; l < calo::synth::kLayers; ++l) {
+    out << l << ' ' << (l + 0.5) * calo::synth::kLayerMm;
+    for (size_t e = 0; e < es.size(); ++e) out << ' ' << p.layer[e][l];
+    out << '\n';
+  }
+  out << "\n\n# mean radial profile: ring, r_mm(centre), E/(E_inc mm^2) at 1,10,100,1000 GeV\n";
+  for (int r = 0; r < calo::synth::kRadii; ++r) {
+    out << r << ' ' << (r + 0.5) * calo::synth::kRingMm;
+    for (size_t e = 0; e < es.size(); ++e) out << ' ' << p.ring_density[e][r];
+    out << '\n';
+  }
+  if (!out) calo::fail_input("failed writing profiles to '{}'", path);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -45,8 +66,15 @@ int main(int argc, char** argv) {
   int dataset = 2;
   double energy = 0.0;
   bool no_progress = false;
+  std::string profiles;
+  int profile_events = 500;
   calo::SynthConfig cfg;
-  app.add_option("--out", out, "output HDF5 file (CaloChallenge format)")->required();
+  app.add_option("--out", out, "output HDF5 file (CaloChallenge format)");
+  app.add_option("--profiles", profiles,
+                 "instead of a file: write mean longitudinal and radial profiles at 1, 10, 100, "
+                 "1000 GeV to this text file (for docs/img plots)");
+  app.add_option("--profile-events", profile_events, "events per energy for --profiles")
+      ->default_val(500);
   app.add_option("--events", events, "number of events (default: size of --energies)");
   app.add_option("--seed", cfg.seed, "random seed")->default_val(1);
   app.add_option("--emin", cfg.emin_mev, "lowest incident energy, MeV")->default_val(1e3);
@@ -73,6 +101,11 @@ int main(int argc, char** argv) {
     if (dataset != 2)
       calo::fail_input("--dataset {}: calo_synth only models Dataset 2 (45 x 16 x 9 voxels)",
                        dataset);
+    if (!profiles.empty()) {
+      write_profiles(profiles, cfg, profile_events);
+      return 0;
+    }
+    if (out.empty()) calo::fail_input("--out FILE.h5 is required");
     if (energy != 0.0 && !energies_file.empty())
       calo::fail_input("give either --energy or --energies, not both");
     std::vector<double> fixed;

@@ -129,4 +129,42 @@ void synthesize_file(const std::string& path, int64_t events, const SynthConfig&
   if (bar) bar->finish();
 }
 
+MeanProfiles mean_profiles(const SynthConfig& config, const std::vector<double>& energies_mev,
+                           int events) {
+  if (events < 1) fail_input("number of events = {} must be >= 1", events);
+  const ShowerGenerator gen(config);
+  MeanProfiles out;
+  out.energies_mev = energies_mev;
+  for (double e : energies_mev) {
+    check_energy(e, "profile energy");
+    std::vector<double> layer(synth::kLayers, 0.0), ring(synth::kRadii, 0.0);
+#pragma omp parallel
+    {
+      std::vector<float> v(synth::kVoxels);
+      std::vector<double> l_loc(synth::kLayers, 0.0), r_loc(synth::kRadii, 0.0);
+#pragma omp for schedule(dynamic, 4)
+      for (int ev = 0; ev < events; ++ev) {
+        gen.generate(ev, e, v.data());
+        for (int i = 0; i < synth::kVoxels; ++i) {
+          l_loc[i / (synth::kAlpha * synth::kRadii)] += v[i];
+          r_loc[i % synth::kRadii] += v[i];
+        }
+      }
+#pragma omp critical
+      {
+        for (int l = 0; l < synth::kLayers; ++l) layer[l] += l_loc[l];
+        for (int r = 0; r < synth::kRadii; ++r) ring[r] += r_loc[r];
+      }
+    }
+    for (auto& x : layer) x /= events * e;
+    for (int r = 0; r < synth::kRadii; ++r) {
+      const double area = synth::kPi * synth::kRingMm * synth::kRingMm * (2 * r + 1);
+      ring[r] /= events * e * area;
+    }
+    out.layer.push_back(layer);
+    out.ring_density.push_back(ring);
+  }
+  return out;
+}
+
 }  // namespace calo

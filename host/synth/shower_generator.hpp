@@ -49,4 +49,14 @@ class ShowerGenerator {
 void synthesize_file(const std::string& path, int64_t events, const SynthConfig& config,
                      const std::vector<double>* fixed_energies = nullptr, bool progress = true);
 
+// Mean longitudinal (per layer) and radial (per ring, per mm^2) energy profiles, stored MeV,
+// normalised to the incident energy, from `events` showers at each fixed energy (for the docs
+// plots). layer[e][l], ring_density[e][r].
+struct MeanProfiles {
+  std::vector<double> energies_mev;
+  std::vector<std::vector<double>> layer, ring_density;
+};
+MeanProfiles mean_profiles(const SynthConfig& config, const std::vector<double>& energies_mev,
+                           int events);
+
 }  // namespace calo
