@@ -85,3 +85,13 @@ TEST(SynthFile, RejectsOtherDatasetsAndBadInput) {
   EXPECT_THROW(synthesize_file(tmp("neg.h5"), 3, SynthConfig{}, &neg, false), InputError);
   EXPECT_FALSE(fs::exists(tmp("neg.h5")));
 }
+
+TEST(SynthFile, HitsPerSpotFollowFromTheStochasticTerm) {
+  // Hand calculation (docs/synthetic_data.md): mu_h = 0.1 * 0.4945 + 0.9 * 4.2047 = 3.834 MeV,
+  // E[h^2] = 0.1 * 0.634 + 0.9 * 19.27 = 17.41 MeV^2, m = (0.15^2 * 1000 * 0.98 -
+  // E[h^2]/mu_h)/mu_h.
+  const ShowerGenerator gen(SynthConfig{});
+  EXPECT_NEAR(gen.params().hit_mean, 3.834, 0.002);
+  EXPECT_NEAR(gen.params().hit_second, 17.41, 0.02);
+  EXPECT_NEAR(gen.params().hits_per_spot, 4.566, 0.005);
+}
