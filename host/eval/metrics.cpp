@@ -232,8 +232,10 @@ FpdResult fpd(const Samples& real_in, const Samples& gen_in, const FpdOptions& o
   std::vector<double> mu1, s1, mu2, s2;
   uint64_t batch = 0;
   for (int p = 0; p < o.num_points; ++p) {
-    const double t = lo + (hi - lo) * p / (o.num_points - 1);  // np.linspace
-    const auto bs = static_cast<int64_t>(1.0 / t);             // astype(int32) truncates
+    // np.linspace: start + i * step, with the last point set to stop exactly
+    const double step = (hi - lo) / (o.num_points - 1);
+    const double t = p == o.num_points - 1 ? hi : lo + p * step;
+    const auto bs = static_cast<int64_t>(1.0 / t);  // astype(int32) truncates
     double sum = 0;
     for (int b = 0; b < o.num_batches; ++b, ++batch) {
       mean_cov(X, draw(o.seed, batch, 0, bs, X.rows), mu1, s1);
