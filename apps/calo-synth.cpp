@@ -26,7 +26,10 @@ std::vector<double> read_energies(const std::string& path) {
     if (start == std::string::npos || line[start] == '#') continue;
     try {
       size_t used = 0;
-      out.push_back(std::stod(line.substr(start), &used));
+      const std::string field = line.substr(start);
+      out.push_back(std::stod(field, &used));
+      if (field.find_first_not_of(" \t\r", used) != std::string::npos)
+        throw std::invalid_argument(field);
     } catch (const std::exception&) {
       calo::fail_input("{}:{}: '{}' is not a number (one incident energy in MeV per line)", path,
                        row, line);
