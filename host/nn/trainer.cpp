@@ -1,0 +1,364 @@
+#include "host/nn/trainer.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "host/atomic_file.hpp"
+#include "host/error.hpp"
+#include "host/h5io.hpp"
+#include "host/nn/adam.hpp"
+#include "host/nn/checkpoint.hpp"
+#include "host/progress.hpp"
+#include "host/split.hpp"
+#include "kernels/transform.hpp"
+
+namespace calo::nn {
+namespace fs = std::filesystem;
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+
+LinearSchedule read_schedule(const ConfigNode& n, const char* key, LinearSchedule d) {
+  const ConfigNode c = n.optional_child(key);
+  LinearSchedule s;
+  s.start = c.get<double>("start", d.start);
+  s.end = c.get<double>("end", d.end);
+  s.epochs = c.get<int>("epochs", d.epochs);
+  if (s.epochs < 0) fail_input("{}: must be >= 0", c.where("epochs"));
+  return s;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail_input("cannot read config '{}' (missing or unreadable)", path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+NamedArrays model_arrays(Calo4pQVAE& m) {
+  NamedArrays out;
+  for (Param* p : m.params()) out.emplace_back(p->name, p->value.to_vector());
+  for (Buffer& b : m.buffers()) out.emplace_back(b.name, b.value->to_vector());
+  return out;
+}
+
+void load_model_arrays(Calo4pQVAE& m, const NamedArrays& arrays, const std::string& where) {
+  std::map<std::string, const std::vector<float>*> by_name;
+  for (const auto& [k, v] : arrays) by_name[k] = &v;
+  auto load = [&](const std::string& name, Tensor& t) {
+    auto it = by_name.find(name);
+    if (it == by_name.end())
+      fail_input("checkpoint '{}' has no array '{}' (written by a different model config?)", where,
+                 name);
+    if (static_cast<int64_t>(it->second->size()) != t.numel())
+      fail_input("checkpoint '{}': array '{}' has {} values, the model expects {}", where, name,
+                 it->second->size(), t.numel());
+    t = Tensor::from_host(t.shape(), *it->second).to(t.backend());
+  };
+  for (Param* p : m.params()) load(p->name, p->value);
+  for (Buffer& b : m.buffers()) load(b.name, *b.value);
+}
+
+nlohmann::json metrics_json(const EpochMetrics& e) {
+  return {{"epoch", e.epoch},
+          {"train_mse", e.train_mse},
+          {"train_bce", e.train_bce},
+          {"train_total", e.train_total()},
+          {"val_mse", e.val_mse},
+          {"val_bce", e.val_bce},
+          {"val_total", e.val_total()},
+          {"beta", e.beta},
+          {"slope", e.slope},
+          {"seconds", e.seconds},
+          {"samples_per_s", e.samples_per_s}};
+}
+
+EpochMetrics metrics_from_json(const nlohmann::json& j) {
+  EpochMetrics e;
+  e.epoch = j.at("epoch").get<int>();
+  e.train_mse = j.at("train_mse").get<double>();
+  e.train_bce = j.at("train_bce").get<double>();
+  e.val_mse = j.at("val_mse").get<double>();
+  e.val_bce = j.at("val_bce").get<double>();
+  e.beta = j.at("beta").get<double>();
+  e.slope = j.at("slope").get<double>();
+  e.seconds = j.at("seconds").get<double>();
+  e.samples_per_s = j.at("samples_per_s").get<double>();
+  return e;
+}
+
+void write_logs(const std::string& out_dir, const std::vector<EpochMetrics>& history) {
+  std::string csv =
+      "epoch,train_mse,train_bce,train_total,val_mse,val_bce,val_total,beta,slope,seconds,"
+      "samples_per_s\n";
+  nlohmann::json js = nlohmann::json::array();
+  for (const auto& e : history) {
+    csv += fmt::format("{},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.6g},{:.6g},{:.4f},{:.2f}\n",
+                       e.epoch, e.train_mse, e.train_bce, e.train_total(), e.val_mse, e.val_bce,
+                       e.val_total(), e.beta, e.slope, e.seconds, e.samples_per_s);
+    js.push_back(metrics_json(e));
+  }
+  write_text_atomically((fs::path(out_dir) / "log.csv").string(), csv);
+  write_text_atomically((fs::path(out_dir) / "log.json").string(), js.dump(1) + "\n");
+}
+
+struct Dataset {
+  std::vector<float> u;         // rows x 6480
+  std::vector<float> energies;  // rows
+};
+
+Dataset load_data(const std::string& path, int64_t max_events) {
+  ShowerFileReader reader(path, kVoxels);
+  int64_t n = reader.num_events();
+  if (max_events > 0) n = std::min(n, max_events);
+  ShowerBlock block = reader.read(0, n);
+  Dataset d;
+  d.energies = std::move(block.energies);
+  d.u.resize(block.showers.size());
+  for (int64_t r = 0; r < n; ++r) {
+    const float e = d.energies[size_t(r)];
+    if (!(e > 0.0f))
+      fail_input("'{}': incident_energies row {} is {} MeV; energies must be positive", path, r, e);
+    for (int v = 0; v < kVoxels; ++v) {
+      const size_t i = size_t(r) * kVoxels + size_t(v);
+      const float x = block.showers[i];
+      if (!(x >= 0.0f) || !(x < 1e30f))
+        fail_input("'{}': showers row {} voxel {} is {} (must be finite and >= 0)", path, r, v, x);
+      d.u[i] = voxel_to_u(x, e);
+    }
+  }
+  return d;
+}
+
+struct Batch {
+  Tensor u;
+  std::vector<float> e;
+};
+
+Batch gather(const Dataset& d, const int64_t* rows, int64_t count) {
+  Batch b;
+  b.u = Tensor({count, kVoxels});
+  b.e.resize(size_t(count));
+  float* dst = b.u.data();
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t r = rows[i];
+    std::copy_n(d.u.data() + r * kVoxels, kVoxels, dst + i * kVoxels);
+    b.e[size_t(i)] = d.energies[size_t(r)];
+  }
+  return b;
+}
+
+}  // namespace
+
+void request_stop() {
+  g_stop = 1;
+}
+void clear_stop() {
+  g_stop = 0;
+}
+
+TrainConfig TrainConfig::from_config(const Config& cfg) {
+  const ConfigNode root = cfg.root();
+  TrainConfig c;
+  c.model = ModelConfig::from_config(root.child("model"));
+  const ConfigNode t = root.child("training");
+  c.seed = static_cast<uint64_t>(t.get<int64_t>("seed"));
+  c.epochs = t.get<int>("epochs");
+  c.batch_size = t.get<int>("batch_size");
+  c.learning_rate = t.get<double>("learning_rate");
+  c.train_fraction = t.get<double>("train_fraction", 0.8);
+  c.test_fraction = t.get<double>("test_fraction", 0.1);
+  c.max_events = t.get<int64_t>("max_events", 0);
+  c.beta = read_schedule(t, "gumbel_beta", {1.0, 10.0, 1});
+  c.slope = read_schedule(t, "slope", {0.02, 0.0, 1});
+  if (c.epochs < 1) fail_input("{}: must be >= 1, got {}", t.where("epochs"), c.epochs);
+  if (c.batch_size < 1 || c.batch_size > 65536)
+    fail_input("{}: must be in 1..65536, got {}", t.where("batch_size"), c.batch_size);
+  if (!(c.learning_rate > 0.0) || c.learning_rate > 1.0)
+    fail_input("{}: must be in (0, 1], got {}", t.where("learning_rate"), c.learning_rate);
+  if (!(c.beta.start > 0.0) || !(c.beta.end > 0.0))
+    fail_input("{}: beta start/end must be positive", t.where("gumbel_beta"));
+  cfg.check_all_keys_used();
+  return c;
+}
+
+TrainConfig TrainConfig::from_yaml_text(const std::string& text, const std::string& origin) {
+  return from_config(Config::load_string(text, origin));
+}
+
+Calo4pQVAE load_model(const std::string& dir, TrainConfig* config_out) {
+  const CheckpointData ck = read_checkpoint(dir);
+  const TrainConfig tc = TrainConfig::from_yaml_text(ck.config_text, dir + "/config.yaml");
+  Calo4pQVAE model(tc.model);
+  load_model_arrays(model, ck.params, dir);
+  if (config_out) *config_out = tc;
+  return model;
+}
+
+TrainResult train(const TrainOptions& opt) {
+  const std::string ck_dir = (fs::path(opt.out_dir) / "checkpoint").string();
+  std::string config_text;
+  if (opt.resume) {
+    if (!checkpoint_exists(ck_dir))
+      fail_input("--resume: no checkpoint in '{}'; run once without --resume", ck_dir);
+    config_text = read_checkpoint(ck_dir).config_text;
+  } else {
+    config_text = read_text(opt.config_path);
+  }
+  const TrainConfig tc = TrainConfig::from_yaml_text(
+      config_text, opt.resume ? ck_dir + "/config.yaml" : opt.config_path);
+  require_backend(opt.backend);
+  std::error_code ec;
+  fs::create_directories(opt.out_dir, ec);
+  if (ec) fail_input("cannot create output directory '{}': {}", opt.out_dir, ec.message());
+
+  const Dataset data = load_data(opt.data_path, tc.max_events);
+  const int64_t N = static_cast<int64_t>(data.energies.size());
+  const DataSplit split = split_rows(N, tc.train_fraction, tc.test_fraction);
+  const int64_t B = tc.batch_size;
+  const int64_t steps = split.train.count / B;
+  if (steps < 1)
+    fail_input(
+        "'{}': {} training rows (of {} events) is fewer than one batch of {}; use more "
+        "events or a smaller training.batch_size",
+        opt.data_path, split.train.count, N, B);
+  if (split.validation.count < 1)
+    fail_input("'{}': no validation rows with {} events; use more events", opt.data_path, N);
+
+  Calo4pQVAE model(tc.model);
+  model.to(opt.backend);
+  Adam adam(static_cast<float>(tc.learning_rate), 0.9f, 0.999f, 1e-8f, 0.0f);
+
+  TrainResult result;
+  int start_epoch = 0;
+  int64_t next_batch = 0;
+  double sum_mse = 0, sum_bce = 0, part_seconds = 0;
+  if (opt.resume) {
+    const CheckpointData ck = read_checkpoint(ck_dir);
+    load_model_arrays(model, ck.params, ck_dir);
+    adam.load_state(ck.optimizer);
+    try {
+      start_epoch = ck.state.at("epoch").get<int>();
+      next_batch = ck.state.at("next_batch").get<int64_t>();
+      sum_mse = ck.state.at("sum_mse").get<double>();
+      sum_bce = ck.state.at("sum_bce").get<double>();
+      part_seconds = ck.state.at("partial_seconds").get<double>();
+      for (const auto& j : ck.state.at("history")) result.history.push_back(metrics_from_json(j));
+    } catch (const nlohmann::json::exception& e) {
+      fail_input("'{}/state.json' is damaged: {}", ck_dir, e.what());
+    }
+    spdlog::info("resuming from '{}' at epoch {} batch {}", ck_dir, start_epoch + 1, next_batch);
+  }
+
+  auto save = [&](int epoch, int64_t nb, double smse, double sbce, double secs) {
+    CheckpointData ck;
+    ck.config_text = config_text;
+    ck.params = model_arrays(model);
+    ck.optimizer = adam.state();
+    nlohmann::json hist = nlohmann::json::array();
+    for (const auto& e : result.history) hist.push_back(metrics_json(e));
+    ck.state = {{"epoch", epoch},  {"next_batch", nb},        {"sum_mse", smse},
+                {"sum_bce", sbce}, {"partial_seconds", secs}, {"steps_per_epoch", steps},
+                {"history", hist}};
+    write_checkpoint(ck_dir, ck);
+  };
+
+  for (int epoch = start_epoch; epoch < tc.epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::vector<int64_t> perm = epoch_permutation(split.train.count, tc.seed, epoch);
+    std::vector<int64_t> rows(perm.size());
+    for (size_t i = 0; i < perm.size(); ++i) rows[i] = split.train.first + perm[i];
+    StepSchedule sch;
+    sch.seed = tc.seed;
+    sch.beta = static_cast<float>(tc.beta.at(epoch));
+    sch.slope = static_cast<float>(tc.slope.at(epoch));
+    std::unique_ptr<ProgressBar> bar;
+    if (opt.progress)
+      bar = std::make_unique<ProgressBar>(fmt::format("epoch {}/{}", epoch + 1, tc.epochs),
+                                          (steps - next_batch) * B, "showers");
+    for (int64_t b = next_batch; b < steps; ++b) {
+      Batch batch = gather(data, rows.data() + b * B, B);
+      sch.step = static_cast<uint64_t>(epoch) * static_cast<uint64_t>(steps) + uint64_t(b);
+      const auto params = model.params();
+      Adam::zero_grad(params);
+      const LossTerms t = model.train_step(batch.u, batch.e, sch, true);
+      if (!std::isfinite(t.total()))
+        fail("training diverged at epoch {} batch {} (loss {}); lower training.learning_rate",
+             epoch + 1, b, t.total());
+      adam.step(params);
+      sum_mse += t.mse;
+      sum_bce += t.bce;
+      ++result.batches_run;
+      if (bar) bar->advance(B, fmt::format("loss {:.4g}", t.total()));
+      const bool stop = g_stop != 0 || (opt.stop_after_batches >= 0 &&
+                                        result.batches_run >= opt.stop_after_batches);
+      if (stop && b + 1 < steps) {
+        if (bar) bar->finish("interrupted");
+        const double secs =
+            part_seconds +
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        save(epoch, b + 1, sum_mse, sum_bce, secs);
+        spdlog::warn(
+            "stopped after epoch {} batch {}; checkpoint written to '{}' (continue with "
+            "--resume)",
+            epoch + 1, b + 1, ck_dir);
+        result.interrupted = true;
+        return result;
+      }
+    }
+    if (bar) bar->finish();
+    // validation (hard posterior samples, teacher-forced hit mask as in training)
+    double vmse = 0, vbce = 0;
+    int64_t vrows = 0;
+    std::vector<int64_t> vidx(static_cast<size_t>(B));
+    for (int64_t first = 0; first < split.validation.count; first += B) {
+      const int64_t cnt = std::min(B, split.validation.count - first);
+      for (int64_t i = 0; i < cnt; ++i) vidx[size_t(i)] = split.validation.first + first + i;
+      Batch vb = gather(data, vidx.data(), cnt);
+      StepSchedule vs = sch;
+      vs.step = (uint64_t{1} << 40) + static_cast<uint64_t>(first);
+      const LossTerms t = model.train_step(vb.u, vb.e, vs, false);
+      vmse += t.mse * double(cnt);
+      vbce += t.bce * double(cnt);
+      vrows += cnt;
+    }
+    EpochMetrics m;
+    m.epoch = epoch + 1;
+    m.train_mse = sum_mse / double(steps);
+    m.train_bce = sum_bce / double(steps);
+    m.val_mse = vmse / double(vrows);
+    m.val_bce = vbce / double(vrows);
+    m.beta = sch.beta;
+    m.slope = sch.slope;
+    m.seconds =
+        part_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    m.samples_per_s = double(steps * B) / std::max(m.seconds, 1e-9);
+    result.history.push_back(m);
+    sum_mse = sum_bce = part_seconds = 0;
+    next_batch = 0;
+    save(epoch + 1, 0, 0.0, 0.0, 0.0);
+    write_logs(opt.out_dir, result.history);
+    spdlog::info(
+        "epoch {}/{}: train loss {:.5g} (mse {:.5g}, bce {:.5g}), val loss {:.5g}, "
+        "{:.1f} showers/s",
+        m.epoch, tc.epochs, m.train_total(), m.train_mse, m.train_bce, m.val_total(),
+        m.samples_per_s);
+    if (g_stop != 0 && epoch + 1 < tc.epochs) {
+      result.interrupted = true;
+      return result;
+    }
+  }
+  return result;
+}
+
+}  // namespace calo::nn

@@ -1,0 +1,62 @@
+#pragma once
+// Training loop for Calo4pQVAE: deterministic (Philox-addressed shuffling and noise), validation
+// every epoch, per-epoch CSV/JSON logs, atomic checkpoints every epoch and on a stop request
+// (SIGINT), exact resume.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "host/backend.hpp"
+#include "host/config.hpp"
+#include "host/nn/model.hpp"
+#include "host/nn/schedule.hpp"
+
+namespace calo::nn {
+
+struct TrainConfig {
+  ModelConfig model;
+  uint64_t seed = 1;
+  int epochs = 1;
+  int batch_size = 64;
+  double learning_rate = 1e-3;
+  double train_fraction = 0.8, test_fraction = 0.1;
+  int64_t max_events = 0;  // 0: every event in the file
+  LinearSchedule beta{1.0, 1.0, 1}, slope{0.02, 0.0, 1};
+  static TrainConfig from_config(const Config& cfg);  // checks every key was used
+  static TrainConfig from_yaml_text(const std::string& text, const std::string& origin);
+};
+
+struct TrainOptions {
+  std::string config_path;
+  std::string data_path;
+  std::string out_dir;
+  Backend backend = Backend::cpu;
+  bool resume = false;
+  bool progress = true;
+  int64_t stop_after_batches = -1;  // tests: behave as if SIGINT arrived after this many batches
+};
+
+struct EpochMetrics {
+  int epoch = 0;
+  double train_mse = 0, train_bce = 0, val_mse = 0, val_bce = 0;
+  double beta = 0, slope = 0, seconds = 0, samples_per_s = 0;
+  double train_total() const { return train_mse + train_bce; }
+  double val_total() const { return val_mse + val_bce; }
+};
+
+struct TrainResult {
+  std::vector<EpochMetrics> history;
+  bool interrupted = false;
+  int64_t batches_run = 0;  // in this call
+};
+
+// Async-signal-safe: asks the running trainer to finish the current batch, checkpoint and stop.
+void request_stop();
+void clear_stop();
+
+TrainResult train(const TrainOptions& options);
+
+// Model of a checkpoint directory (params loaded), for generation.
+Calo4pQVAE load_model(const std::string& checkpoint_dir, TrainConfig* config_out = nullptr);
+
+}  // namespace calo::nn
