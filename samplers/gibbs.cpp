@@ -12,6 +12,9 @@ namespace calo {
 
 namespace {
 
+// Below this many updates per partition, threads cost more than they save (tiny test RBMs).
+constexpr int64_t kParallelMin = 1 << 15;
+
 BlockGibbsSampler::Sparse build_sparse(const Rbm& rbm) {
   const int n = rbm.n(), N = 4 * n;
   std::vector<std::vector<std::pair<int32_t, float>>> adj(static_cast<size_t>(N));
@@ -121,7 +124,7 @@ void BlockGibbsSampler::run_cpu_sparse(int sweeps, float beta) {
   uint8_t* z = z_.data();
   for (int s = 0; s < sweeps; ++s, ++sweep_) {
     for (int p = 1; p < 4; ++p) {
-#pragma omp parallel for schedule(static) collapse(2)
+#pragma omp parallel for schedule(static) collapse(2) if (int64_t(n_) * C >= kParallelMin)
       for (int i = p * n_; i < (p + 1) * n_; ++i)
         for (int b = 0; b < blocks; ++b) {
           const int c0 = b * kBlock, c1 = std::min(C, c0 + kBlock), len = c1 - c0;
@@ -134,8 +137,15 @@ void BlockGibbsSampler::run_cpu_sparse(int sweeps, float beta) {
             for (int c = 0; c < len; ++c) f[c] += we * float(zn[c]);
           }
           uint8_t* zi = z + int64_t(i) * C + c0;
-          for (int c = 0; c < len; ++c)
-            zi[c] = gibbs_update(f[c], beta, gibbs_uniform(seed_, sweep_, i, N, c0 + c, C));
+          if (C % 4 == 0) {  // one Philox block per 4 chains (same draws as gibbs_uniform)
+            for (int c = 0; c < len; c += 4) {
+              const Uniform4 u = gibbs_uniform4(seed_, sweep_, i, N, c0 + c, C);
+              for (int k = 0; k < 4; ++k) zi[c + k] = gibbs_update(f[c + k], beta, u.u[k]);
+            }
+          } else {
+            for (int c = 0; c < len; ++c)
+              zi[c] = gibbs_update(f[c], beta, gibbs_uniform(seed_, sweep_, i, N, c0 + c, C));
+          }
         }
     }
   }
@@ -165,7 +175,7 @@ void BlockGibbsSampler::run_cpu_dense(int sweeps, float beta) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, q_first ? CblasNoTrans : CblasTrans, C, n, n, 1.0f,
                     zf[size_t(q)].data(), n, W.data(), n, 1.0f, field.data(), n);
       }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (int64_t(n) * C >= kParallelMin)
       for (int c = 0; c < C; ++c)
         for (int i = 0; i < n; ++i) {
           const size_t k = size_t(c) * size_t(n) + size_t(i);
