@@ -165,6 +165,26 @@ RbmGradient plain_gradient(const Rbm& rbm, std::span<const float> data, int batc
                         moments_from_states(model, chains, rbm.num_nodes()));
 }
 
+RbmGradient cd_k_gradient(const Rbm& rbm, std::span<const float> data, int batch, int k,
+                          uint64_t seed, GibbsPath path, float beta) {
+  const size_t N = size_t(rbm.num_nodes());
+  if (batch < 1 || data.size() != size_t(batch) * N)
+    fail_input("CD-k: got {} data values for {} rows x {} nodes", data.size(), batch, N);
+  std::vector<uint8_t> init(data.size());
+  for (size_t i = 0; i < data.size(); ++i) init[i] = data[i] > 0.5f ? 1 : 0;
+  BlockGibbsSampler g(rbm, batch, seed, path);
+  g.set_states(init);
+  g.run(k, beta);
+  return centred_gradient(rbm, data, batch, g.states(), batch);
+}
+
+RbmGradient pcd_gradient(const Rbm& rbm, BlockGibbsSampler& chains, std::span<const float> data,
+                         int batch, int k, float beta) {
+  chains.set_rbm(rbm);
+  chains.run(k, beta);
+  return centred_gradient(rbm, data, batch, chains.states(), chains.chains());
+}
+
 void apply_gradient(Rbm& rbm, const RbmGradient& g, float lr, bool update_bias0) {
   for (int k = 0; k < 6; ++k) {
     const auto [p, q] = kRbmPairs[size_t(k)];

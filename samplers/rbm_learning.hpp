@@ -4,6 +4,7 @@
 #include <span>
 #include <vector>
 
+#include "samplers/gibbs.hpp"
 #include "samplers/rbm.hpp"
 
 namespace calo {
@@ -26,17 +27,24 @@ struct RbmGradient {
 };
 
 // data: batch x 4n floats (may be relaxed in [0,1]); model: chains x 4n uint8 states.
-// Centred gradient: centres mu = mean of data per node (0.5*(data+model) mean when
-// `average_centres`); dW_pq = <(z_p-mu_p)(z_q-mu_q)^T>_data - <...>_model,
-// db = <z>_data - <z>_model - dW mu (cross terms), masked.
+// Centred gradient (Cho/Melchior, offset 1/2(mu_d + mu_m)), means clamped to [1e-4, 1-1e-4]:
+// dW_pq = (C_d - C_m)_pq masked (unbiased covariances),
+// db_p = (mu_d - mu_m)_p - 1/2 sum_{q>p} dW_pq (mu_d+mu_m)_q - 1/2 sum_{q<p} dW_qp^T (mu_d+mu_m)_q.
 RbmGradient centred_gradient(const Rbm& rbm, std::span<const float> data, int batch,
-                             std::span<const uint8_t> model, int chains,
-                             bool average_centres = true);
+                             std::span<const uint8_t> model, int chains);
 RbmGradient centred_gradient(const Rbm& rbm, const RbmMoments& data, const RbmMoments& model);
 RbmGradient plain_gradient(const Rbm& rbm, const RbmMoments& data, const RbmMoments& model);
 // Plain (uncentred) log-likelihood gradient, same layout.
 RbmGradient plain_gradient(const Rbm& rbm, std::span<const float> data, int batch,
                            std::span<const uint8_t> model, int chains);
+// CD-k: chains start at the data (bits z = data > 0.5, partition 0 clamped to the data's), k sweeps
+// at beta; returns the centred gradient of `data` against those chains.
+RbmGradient cd_k_gradient(const Rbm& rbm, std::span<const float> data, int batch, int k,
+                          uint64_t seed, GibbsPath path = GibbsPath::cpu_sparse, float beta = 1.0f);
+// PCD: advances the persistent chains k sweeps under the current RBM (set_rbm first) and returns
+// the centred gradient of `data` against them.
+RbmGradient pcd_gradient(const Rbm& rbm, BlockGibbsSampler& chains, std::span<const float> data,
+                         int batch, int k, float beta = 1.0f);
 // SGD ascent: theta += lr * grad, masked. Partition-0 bias updated only if `update_bias0`.
 void apply_gradient(Rbm& rbm, const RbmGradient& g, float lr, bool update_bias0 = true);
 

@@ -336,3 +336,35 @@ TEST(Gibbs, OddChainCountMatchesExact) {
   const auto h = gibbs_histogram(r, kClamp3, GibbsPath::cpu_sparse, 2047, 20, 100, 1.0f, 44);
   EXPECT_LT(total_variation(h, exact_conditional(r, kClamp3, 1.0)), 0.04);
 }
+
+TEST(Learning, PcdAndCdGradientsApproachExactCentredGradient) {
+  const Rbm r = tiny_rbm(3, 14, 0.5f, 0.3f);
+  // data: 2048 rows with partition 0 = kClamp3 and free bits from a fixed pattern
+  const int batch = 2048, N = 12;
+  std::vector<float> data(size_t(batch) * N);
+  for (int b = 0; b < batch; ++b)
+    for (int i = 0; i < N; ++i)
+      data[size_t(b) * N + size_t(i)] =
+          i < 3 ? float(kClamp3[size_t(i)]) : float(((b * 7 + i * 3) % 5) < 2);
+  const RbmMoments d = moments_from_states(std::span<const float>(data), batch, N);
+  const auto exact = centred_gradient(r, d, exact_moments(r, &kClamp3));
+  BlockGibbsSampler chains(r, 4096, 5);
+  std::vector<uint8_t> init(size_t(4096) * N, 0);
+  for (int c = 0; c < 4096; ++c)
+    std::copy(kClamp3.begin(), kClamp3.end(), init.begin() + long(c) * N);
+  chains.set_states(init);
+  chains.randomize(8);
+  const auto pcd = pcd_gradient(r, chains, data, batch, 40);
+  const auto cd = cd_k_gradient(r, data, batch, 40, 6);
+  double worst_pcd = 0, worst_cd = 0, largest = 0;
+  for (int k = 0; k < 6; ++k)
+    for (size_t i = 0; i < 9; ++i) {
+      worst_pcd =
+          std::max(worst_pcd, double(std::fabs(pcd.w[size_t(k)][i] - exact.w[size_t(k)][i])));
+      worst_cd = std::max(worst_cd, double(std::fabs(cd.w[size_t(k)][i] - exact.w[size_t(k)][i])));
+      largest = std::max(largest, double(std::fabs(exact.w[size_t(k)][i])));
+    }
+  EXPECT_LT(worst_pcd, 0.03);
+  EXPECT_LT(worst_cd, 0.03);
+  EXPECT_GT(largest, 0.1);  // the comparison is not trivially zero
+}
