@@ -51,13 +51,15 @@ int main(int argc, char** argv) {
     calo::init_logging(log_level);
     const calo::Rbm rbm = calo::Rbm::load(rbm_path);
     const calo::qpu::RbmParams params = calo::qpu::rbm_params(rbm);
+    // Reach the solver first: a bad token or endpoint fails before the classical reference runs.
+    calo::qpu::QpuSampler sampler(q);
+    sampler.solver();
     // Classical reference at beta = 1 with partition 0 clamped to the same code.
     auto gibbs = calo::make_gibbs_prior_sampler(calo::Backend::cpu, sweeps);
     const std::vector<float> energies(static_cast<size_t>(reference), static_cast<float>(energy));
     const std::vector<uint8_t> states = gibbs->sample(rbm, energies, seed);
     std::vector<uint8_t> bits(size_t(rbm.n()));
     calo::energy_code(energy, rbm.n(), bits.data());
-    calo::qpu::QpuSampler sampler(q);
     const calo::qpu::BetaEstimate est =
         calo::qpu::calibrate_beta_eff(sampler, params, states, bits, num_reads, b);
     calo::qpu::store_beta_eff(rbm_path, est, sampler.solver().name);
