@@ -237,4 +237,51 @@ Rbm Rbm::load(const std::string& path) {
   return r;
 }
 
+std::vector<std::pair<std::string, std::vector<float>>> Rbm::to_named_arrays(
+    const std::string& prefix) const {
+  std::vector<std::pair<std::string, std::vector<float>>> out;
+  for (int p = 0; p < 4; ++p) {
+    std::vector<float> q(qubits_[size_t(p)].begin(), qubits_[size_t(p)].end());
+    out.emplace_back(prefix + "qubits_" + std::to_string(p), q);
+  }
+  for (int p = 0; p < 4; ++p) out.emplace_back(prefix + "bias_" + std::to_string(p), b_[size_t(p)]);
+  for (int k = 0; k < 6; ++k) out.emplace_back(prefix + "weights_" + kPairNames[k], w_[size_t(k)]);
+  return out;
+}
+
+Rbm Rbm::from_named_arrays(const QubitGraph& g,
+                           const std::vector<std::pair<std::string, std::vector<float>>>& arrays,
+                           const std::string& prefix) {
+  auto find = [&](const std::string& name) -> const std::vector<float>& {
+    for (const auto& [k, v] : arrays)
+      if (k == prefix + name) return v;
+    fail_input("RBM parameters: array '{}{}' is missing from the checkpoint", prefix, name);
+  };
+  std::array<std::vector<int64_t>, 4> parts;
+  for (int p = 0; p < 4; ++p)
+    for (float q : find("qubits_" + std::to_string(p)))
+      parts[size_t(p)].push_back(int64_t(std::llround(q)));
+  Rbm r = from_partitions(g, parts);
+  const size_t n = size_t(r.n_);
+  for (int p = 0; p < 4; ++p) {
+    const auto& b = find("bias_" + std::to_string(p));
+    if (b.size() != n)
+      fail_input("RBM parameters: {}bias_{} has {} values, expected {}", prefix, p, b.size(), n);
+    r.b_[size_t(p)] = b;
+  }
+  for (int k = 0; k < 6; ++k) {
+    const auto& w = find(std::string("weights_") + kPairNames[k]);
+    if (w.size() != n * n)
+      fail_input("RBM parameters: {}weights_{} has {} values, expected {}", prefix, kPairNames[k],
+                 w.size(), n * n);
+    for (size_t i = 0; i < n * n; ++i)
+      if (!r.mask_[size_t(k)][i] && w[i] != 0.0f)
+        fail_input(
+            "RBM parameters: {}weights_{} is nonzero at ({}, {}) where the graph has no coupler",
+            prefix, kPairNames[k], i / n, i % n);
+    r.w_[size_t(k)] = w;
+  }
+  return r;
+}
+
 }  // namespace calo

@@ -55,6 +55,14 @@ class Rbm {
 
   void save(const std::string& path) const;  // HDF5, written atomically
   static Rbm load(const std::string& path);
+  // Named float arrays for the model checkpoint (host/nn/checkpoint.hpp params.bin):
+  // <prefix>qubits_<p> (n, qubit labels as exact floats), <prefix>bias_<p> (n),
+  // <prefix>weights_<pq> (n x n). from_named_arrays rebuilds the RBM on graph `g`, checking masks.
+  std::vector<std::pair<std::string, std::vector<float>>> to_named_arrays(
+      const std::string& prefix = "prior.") const;
+  static Rbm from_named_arrays(
+      const QubitGraph& g, const std::vector<std::pair<std::string, std::vector<float>>>& arrays,
+      const std::string& prefix = "prior.");
 
  private:
   void build_masks();

@@ -131,6 +131,20 @@ TEST(Rbm, SaveLoadRoundTrip) {
   EXPECT_THROW(Rbm::load(path), InputError);
 }
 
+TEST(Rbm, NamedArraysRoundTripAndMaskCheck) {
+  const Rbm r = tiny_rbm(4, 15);
+  auto arrays = r.to_named_arrays();
+  const Rbm l = Rbm::from_named_arrays(r.graph(), arrays);
+  for (const auto& [p, q] : kRbmPairs) EXPECT_EQ(l.weights(p, q), r.weights(p, q));
+  for (int p = 0; p < 4; ++p) EXPECT_EQ(l.qubits(p), r.qubits(p));
+  for (auto& [name, v] : arrays)
+    if (name == "prior.weights_01")
+      for (size_t i = 0; i < v.size(); ++i)
+        if (!r.mask(0, 1)[i]) v[i] = 1.0f;
+  EXPECT_THROW(Rbm::from_named_arrays(r.graph(), arrays), InputError);
+  EXPECT_THROW(Rbm::from_named_arrays(r.graph(), {}), InputError);
+}
+
 TEST(Gibbs, SparseMatchesExactBoltzmannAndRejectsWrongBeta) {
   const Rbm r = tiny_rbm(3, 5);
   const auto exact = exact_conditional(r, kClamp3, 1.0);
