@@ -1,8 +1,8 @@
-// calo-eval (the executable; "calo_eval" is the module library target): CaloChallenge Dataset-2
+// calo_eval: CaloChallenge Dataset-2
 // evaluation of a generated shower file against a reference: high-level features, FPD/KPD on the
 // 362-dim feature vector (JetNet algorithm), separation powers, gnuplot plots, metrics.json and
 // report.md.
-//   calo-eval --reference dataset_2_2.hdf5 --generated gen.h5 --out eval_dir \
+//   calo_eval --reference dataset_2_2.hdf5 --generated gen.h5 --out eval_dir
 //             [--rbm-energies encoded=enc.csv --rbm-energies classical=cls.csv ...]
 #include <CLI/CLI.hpp>
 
