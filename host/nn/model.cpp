@@ -86,8 +86,8 @@ Calo4pQVAE::Calo4pQVAE(const ModelConfig& config) : cfg_(config) {
   dec_body_->emplace<ConvTranspose3d>(D, D, Dims3{3, 2, 5}, Dims3{2, 2, 1}, s + 103, true,
                                       "decoder.up1");
   dec_body_->emplace<LeakyReLU>(0.02f, "decoder.act_up1");
-  dec_head_ = std::make_unique<Conv3d>(D + 1, 2, Dims3{3, 3, 3}, Dims3{1, 1, 1},
-                                       Padding3d::cylindrical, true, s + 104, "decoder.head");
+  dec_head_ = std::make_unique<Conv3d>(D + 1, 2, Dims3{1, 1, 1}, Dims3{1, 1, 1},
+                                       Padding3d::none, true, s + 104, "decoder.head");
 }
 
 std::vector<Param*> Calo4pQVAE::params() {
