@@ -20,6 +20,8 @@
 #include "host/progress.hpp"
 #include "host/split.hpp"
 #include "kernels/transform.hpp"
+#include "qpu/topology/graph.hpp"
+#include "samplers/rbm_learning.hpp"
 
 namespace calo::nn {
 namespace fs = std::filesystem;
@@ -180,6 +182,16 @@ TrainConfig TrainConfig::from_config(const Config& cfg) {
   c.test_fraction = t.get<double>("test_fraction", 0.1);
   c.max_events = t.get<int64_t>("max_events", 0);
   c.beta = read_schedule(t, "gumbel_beta", {1.0, 10.0, 1});
+  const ConfigNode pr = root.optional_child("prior");
+  c.prior.topology = pr.get<std::string>("topology", c.prior.topology);
+  c.prior.learning_rate = pr.get<double>("learning_rate", c.prior.learning_rate);
+  c.prior.cd_sweeps = pr.get<int>("cd_sweeps", c.prior.cd_sweeps);
+  c.prior.w_std = static_cast<float>(pr.get<double>("w_std", c.prior.w_std));
+  c.prior.b_std = static_cast<float>(pr.get<double>("b_std", c.prior.b_std));
+  c.prior.seed = static_cast<uint64_t>(pr.get<int64_t>("seed", static_cast<int64_t>(c.prior.seed)));
+  if (c.prior.cd_sweeps < 1) fail_input("{}: must be >= 1", pr.where("cd_sweeps"));
+  if (!(c.prior.learning_rate > 0.0)) fail_input("{}: must be > 0", pr.where("learning_rate"));
+  (void)parse_topology(c.prior.topology);  // a bad graph spec fails now, naming the value
   c.slope = read_schedule(t, "slope", {0.02, 0.0, 1});
   if (c.epochs < 1) fail_input("{}: must be >= 1, got {}", t.where("epochs"), c.epochs);
   if (c.batch_size < 1 || c.batch_size > 65536)
@@ -204,6 +216,30 @@ Calo4pQVAE load_model(const std::string& dir, TrainConfig* config_out) {
   if (config_out) *config_out = tc;
   return model;
 }
+
+Rbm load_prior(const std::string& dir) {
+  const CheckpointData ck = read_checkpoint(dir);
+  const TrainConfig tc = TrainConfig::from_yaml_text(ck.config_text, dir + "/config.yaml");
+  return Rbm::from_named_arrays(parse_topology(tc.prior.topology), ck.params);
+}
+
+namespace {
+// RBM training rows: partition 0 = energy code bits, partitions 1-3 = the (relaxed) posterior.
+std::vector<float> prior_data(std::span<const float> energies, const std::vector<float>& posterior,
+                              int n) {
+  const size_t B = energies.size();
+  std::vector<float> data(B * 4 * size_t(n));
+  std::vector<uint8_t> bits(static_cast<size_t>(n));
+  for (size_t i = 0; i < B; ++i) {
+    energy_code(energies[i], n, bits.data());
+    float* row = data.data() + i * 4 * size_t(n);
+    for (int k = 0; k < n; ++k) row[k] = bits[size_t(k)];
+    std::copy(posterior.begin() + long(i * 3 * size_t(n)),
+              posterior.begin() + long((i + 1) * 3 * size_t(n)), row + n);
+  }
+  return data;
+}
+}  // namespace
 
 TrainResult train(const TrainOptions& opt) {
   const std::string ck_dir = (fs::path(opt.out_dir) / "checkpoint").string();
@@ -238,6 +274,14 @@ TrainResult train(const TrainOptions& opt) {
   Calo4pQVAE model(tc.model);
   model.to(opt.backend);
   Adam adam(static_cast<float>(tc.learning_rate), 0.9f, 0.999f, 1e-8f, 0.0f);
+  const QubitGraph graph = parse_topology(tc.prior.topology);
+  Rbm prior = Rbm::from_graph(graph, tc.model.n);
+  prior.init_random(tc.prior.seed,
+                    {tc.prior.w_std, tc.prior.w_std, tc.prior.w_std, tc.prior.w_std, tc.prior.w_std,
+                     tc.prior.w_std},
+                    tc.prior.b_std);
+  const GibbsPath gibbs_path =
+      opt.backend == Backend::cuda ? GibbsPath::cuda : GibbsPath::cpu_sparse;
 
   TrainResult result;
   int start_epoch = 0;
@@ -246,6 +290,7 @@ TrainResult train(const TrainOptions& opt) {
   if (opt.resume) {
     const CheckpointData ck = read_checkpoint(ck_dir);
     load_model_arrays(model, ck.params, ck_dir);
+    prior = Rbm::from_named_arrays(graph, ck.params);
     adam.load_state(ck.optimizer);
     try {
       start_epoch = ck.state.at("epoch").get<int>();
@@ -264,6 +309,7 @@ TrainResult train(const TrainOptions& opt) {
     CheckpointData ck;
     ck.config_text = config_text;
     ck.params = model_arrays(model);
+    for (auto& a : prior.to_named_arrays()) ck.params.push_back(std::move(a));
     ck.optimizer = adam.state();
     nlohmann::json hist = nlohmann::json::array();
     for (const auto& e : result.history) hist.push_back(metrics_json(e));
@@ -296,6 +342,13 @@ TrainResult train(const TrainOptions& opt) {
         fail("training diverged at epoch {} batch {} (loss {}); lower training.learning_rate",
              epoch + 1, b, t.total());
       adam.step(params);
+      // RBM prior: centred CD-k gradient on this batch's posterior, partition-0 bias fixed (its
+      // units are always clamped). Seeded by the global step, so a resumed run repeats it exactly.
+      const std::vector<float> pdata = prior_data(batch.e, model.last_posterior(), tc.model.n);
+      const RbmGradient g =
+          cd_k_gradient(prior, pdata, static_cast<int>(B), tc.prior.cd_sweeps,
+                        tc.prior.seed ^ (sch.step * 0x9E3779B97F4A7C15ull), gibbs_path);
+      apply_gradient(prior, g, static_cast<float>(tc.prior.learning_rate), false);
       sum_mse += t.mse;
       sum_bce += t.bce;
       ++result.batches_run;
@@ -347,6 +400,9 @@ TrainResult train(const TrainOptions& opt) {
     sum_mse = sum_bce = part_seconds = 0;
     next_batch = 0;
     save(epoch + 1, 0, 0.0, 0.0, 0.0);
+    prior.save((fs::path(opt.out_dir) / "rbm.h5").string());  // for calo_qpu_calibrate
+    write_text_atomically((fs::path(opt.out_dir) / "topology.txt").string(),
+                          tc.prior.topology + "\n");
     write_logs(opt.out_dir, result.history);
     spdlog::info(
         "epoch {}/{}: train loss {:.5g} (mse {:.5g}, bce {:.5g}), val loss {:.5g}, "

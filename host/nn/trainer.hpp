@@ -10,11 +10,23 @@
 #include "host/config.hpp"
 #include "host/nn/model.hpp"
 #include "host/nn/schedule.hpp"
+#include "samplers/rbm.hpp"
 
 namespace calo::nn {
 
+// The RBM prior (research/caloqvae.md section 6): a 4-partite RBM on a D-Wave graph, trained
+// beside the VAE with the centred CD-k gradient on the encoder's posterior samples.
+struct PriorConfig {
+  std::string topology = "zephyr:2,2";  // graph whose four-colouring gives the partitions
+  double learning_rate = 0.01;          // SGD ascent step on the centred gradient
+  int cd_sweeps = 10;                   // k of CD-k (the reference uses 3000)
+  float w_std = 0.01f, b_std = 0.01f;   // initial weight/bias spread
+  uint64_t seed = 11;
+};
+
 struct TrainConfig {
   ModelConfig model;
+  PriorConfig prior;
   uint64_t seed = 1;
   int epochs = 1;
   int batch_size = 64;
@@ -58,5 +70,7 @@ TrainResult train(const TrainOptions& options);
 
 // Model of a checkpoint directory (params loaded), for generation.
 Calo4pQVAE load_model(const std::string& checkpoint_dir, TrainConfig* config_out = nullptr);
+// The trained RBM prior stored in a checkpoint directory.
+Rbm load_prior(const std::string& checkpoint_dir);
 
 }  // namespace calo::nn

@@ -1,0 +1,86 @@
+// calo_gen: generates showers from a trained Calo4pQVAE with the RBM prior sampled classically
+// (cpu, cuda) or by a QPU through SAPI (qpu; endpoint and token from DWAVE_API_ENDPOINT /
+// DWAVE_API_TOKEN or the dwave config file).
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "host/atomic_file.hpp"
+#include "host/error.hpp"
+#include "host/gen/generator.hpp"
+#include "host/log.hpp"
+#include "qpu/calibrate.hpp"
+#include "qpu/qpu_prior_sampler.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"calo_gen: generate calorimeter showers (CaloChallenge HDF5) from a trained model"};
+  calo::gen::GenerateOptions o;
+  std::string backend = "cpu", log_level = "info", timing_json;
+  int sweeps = 1000;
+  float beta = 1.0f;
+  calo::qpu::QpuOptions q;
+  app.add_option("--model", o.model_dir, "calo_train output directory")->required();
+  app.add_option("--out", o.out_path, "output HDF5 file")->required();
+  app.add_option("--backend", backend, "prior sampler: cpu, cuda or qpu")
+      ->check(CLI::IsMember({"cpu", "cuda", "qpu"}));
+  app.add_option("--energies", o.energies_path,
+                 "take incident energies from this CaloChallenge file");
+  app.add_option("--events", o.events, "number of showers (with --energies: at most this many)");
+  app.add_option("--emin", o.emin_mev, "lowest incident energy for --events, MeV")
+      ->default_val(1e3);
+  app.add_option("--emax", o.emax_mev, "highest incident energy for --events, MeV")
+      ->default_val(1e6);
+  app.add_option("--batch", o.batch, "showers per batch (one Gibbs chain per shower)")
+      ->default_val(256);
+  app.add_option("--sweeps", sweeps, "block-Gibbs sweeps per sample (cpu/cuda)")->default_val(1000);
+  app.add_option("--beta", beta, "inverse temperature of the classical sampler")->default_val(1.0f);
+  app.add_option("--seed", o.seed, "random seed")->default_val(1);
+  app.add_option("--clamp-strength", q.clamp_strength,
+                 "qpu: |h| of the flux-bias clamp of partition 0");
+  app.add_option("--qpu-beta", q.beta_eff,
+                 "qpu: effective inverse temperature (default: calibrated value)");
+  app.add_option("--solver", q.solver, "qpu: solver name (default: first listed)");
+  app.add_option("--timeout", q.timeout_s, "qpu: HTTP timeout per request, s");
+  app.add_option("--retries", q.retries, "qpu: retries on 429/5xx/connection errors");
+  app.add_option("--timing-json", timing_json, "also write the timing line as JSON here");
+  app.add_option("--rbm-energies", o.rbm_energy_csv,
+                 "write the RBM energy of every prior sample (CSV)");
+  bool no_progress = false;
+  app.add_flag("--no-progress", no_progress, "no progress bar");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    calo::init_logging(log_level);
+    o.progress = !no_progress;
+    std::unique_ptr<calo::PriorSampler> prior;
+    if (backend == "qpu") {
+      if (!app.count("--qpu-beta")) {
+        const std::string rbm_file = (std::filesystem::path(o.model_dir) / "rbm.h5").string();
+        if (const auto b = calo::qpu::load_beta_eff(rbm_file)) {
+          q.beta_eff = *b;
+          spdlog::info("qpu: calibrated beta_eff = {:.3f} (from {}.qpu.json)", q.beta_eff,
+                       rbm_file);
+        } else {
+          spdlog::warn(
+              "qpu: no calibration found (run calo_qpu_calibrate --rbm {}); using beta_eff = {}",
+              rbm_file, q.beta_eff);
+        }
+      }
+      prior = calo::make_qpu_prior_sampler(q);
+      o.backend = calo::Backend::cpu;  // the decoder runs on the host; the prior on the QPU
+    } else {
+      o.backend = calo::parse_backend(backend);
+      calo::require_backend(o.backend);
+      prior = calo::make_gibbs_prior_sampler(o.backend, sweeps, beta);
+    }
+    const calo::gen::GenerateTiming t = calo::gen::generate(o, *prior);
+    std::printf("%s\n", t.summary(prior->name()).c_str());
+    if (!timing_json.empty()) calo::write_text_atomically(timing_json, t.json(prior->name()));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

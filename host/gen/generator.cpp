@@ -1,0 +1,133 @@
+#include "host/gen/generator.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "host/error.hpp"
+#include "host/h5io.hpp"
+#include "host/nn/trainer.hpp"
+#include "host/progress.hpp"
+#include "kernels/philox.hpp"
+#include "kernels/transform.hpp"
+
+namespace calo::gen {
+
+namespace {
+using clock_type = std::chrono::steady_clock;
+double since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+}  // namespace
+
+std::string GenerateTiming::summary(const std::string& sampler) const {
+  const double per = showers ? 1e6 / double(showers) : 0;
+  return fmt::format(
+      "generated {} showers in {:.2f} s: {:.1f} showers/s, {:.1f} us/shower "
+      "(prior [{}] {:.1f} us, decoder {:.1f} us, I/O {:.1f} us)",
+      showers, total_s, total_s > 0 ? showers / total_s : 0.0, us_per_shower(), sampler,
+      prior_s * per, decode_s * per, io_s * per);
+}
+
+std::string GenerateTiming::json(const std::string& sampler) const {
+  const double per = showers ? 1e6 / double(showers) : 0;
+  return fmt::format(
+      "{{\"sampler\": \"{}\", \"showers\": {}, \"total_s\": {}, \"showers_per_s\": {}, "
+      "\"us_per_shower\": {}, "
+      "\"prior_us_per_shower\": {}, \"decode_us_per_shower\": {}, \"io_us_per_shower\": {}}}\n",
+      sampler, showers, total_s, total_s > 0 ? showers / total_s : 0.0, us_per_shower(),
+      prior_s * per, decode_s * per, io_s * per);
+}
+
+std::vector<float> generation_energies(const GenerateOptions& o) {
+  if (!o.energies_path.empty()) {
+    ShowerFileReader reader(o.energies_path);
+    std::vector<float> e = reader.read_energies();
+    if (o.events > 0 && o.events < static_cast<int64_t>(e.size()))
+      e.resize(static_cast<size_t>(o.events));
+    return e;
+  }
+  if (o.events <= 0) fail_input("give --energies FILE.h5 or --events N (> 0)");
+  if (!(o.emin_mev > 0) || !(o.emax_mev >= o.emin_mev)) {
+    fail_input("--emin {} / --emax {} must satisfy 0 < emin <= emax (MeV)", o.emin_mev, o.emax_mev);
+  }
+  std::vector<float> e(static_cast<size_t>(o.events));
+  const double lo = std::log(o.emin_mev), hi = std::log(o.emax_mev);
+  for (int64_t i = 0; i < o.events; ++i) {
+    e[size_t(i)] = static_cast<float>(std::exp(lo + (hi - lo) * uniform(o.seed, 0, uint64_t(i))));
+  }
+  return e;
+}
+
+GenerateTiming generate(const GenerateOptions& o, PriorSampler& prior) {
+  const auto t_start = clock_type::now();
+  if (o.batch < 1) fail_input("--batch must be >= 1, got {}", o.batch);
+  require_backend(o.backend);
+  const std::string ck = (std::filesystem::path(o.model_dir) / "checkpoint").string();
+  nn::Calo4pQVAE model = nn::load_model(ck);
+  model.to(o.backend);
+  const Rbm rbm = nn::load_prior(ck);
+  if (rbm.n() != model.config().n) {
+    fail_input("'{}': RBM has {} nodes per partition but the decoder expects {}", ck, rbm.n(),
+               model.config().n);
+  }
+  const std::vector<float> energies = generation_energies(o);
+  const int64_t total = static_cast<int64_t>(energies.size());
+
+  GenerateTiming timing;
+  ShowerFileWriter writer(o.out_path, nn::kVoxels);
+  std::ofstream rbm_csv;
+  if (!o.rbm_energy_csv.empty()) {
+    rbm_csv.open(o.rbm_energy_csv);
+    if (!rbm_csv) fail_input("cannot write '{}'", o.rbm_energy_csv);
+    rbm_csv << "rbm_energy\n";
+  }
+  std::unique_ptr<ProgressBar> bar;
+  if (o.progress) bar = std::make_unique<ProgressBar>("calo_gen", total, "showers");
+  std::vector<float> showers;
+  for (int64_t first = 0; first < total; first += o.batch) {
+    const int64_t count = std::min<int64_t>(o.batch, total - first);
+    const std::span<const float> e(energies.data() + first, static_cast<size_t>(count));
+    // Each batch has its own Philox key so the result does not depend on how far other batches got.
+    const uint64_t batch_seed = o.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(first) + 1;
+
+    auto t0 = clock_type::now();
+    const std::vector<uint8_t> states = prior.sample(rbm, e, batch_seed);
+    timing.prior_s += since(t0);
+    if (rbm_csv) {
+      const size_t nn_nodes = static_cast<size_t>(rbm.num_nodes());
+      for (int64_t i = 0; i < count; ++i)
+        rbm_csv << rbm.energy(states.data() + size_t(i) * nn_nodes) << '\n';
+    }
+
+    t0 = clock_type::now();
+    const Tensor u = model.decode(states, e, batch_seed, 0);
+    const std::vector<float> uh = u.to_vector();
+    showers.resize(uh.size());
+    for (int64_t i = 0; i < count; ++i) {
+      for (int v = 0; v < nn::kVoxels; ++v) {
+        const size_t k = size_t(i) * nn::kVoxels + size_t(v);
+        showers[k] = u_to_voxel(uh[k], e[size_t(i)]);
+      }
+    }
+    timing.decode_s += since(t0);
+
+    t0 = clock_type::now();
+    writer.append(e, showers);
+    timing.io_s += since(t0);
+    timing.showers += count;
+    if (bar) bar->advance(count);
+  }
+  auto t0 = clock_type::now();
+  writer.close();
+  timing.io_s += since(t0);
+  if (bar) bar->finish();
+  timing.total_s = since(t_start);
+  return timing;
+}
+
+}  // namespace calo::gen

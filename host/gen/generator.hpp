@@ -1,0 +1,41 @@
+#pragma once
+// Shower generation (calo_gen): RBM prior sample with partition 0 clamped to each shower's energy
+// code -> decoder (eval combination: ReLU(acts) x Bernoulli(sigmoid(hits))) -> inverse transform ->
+// CaloChallenge HDF5, streamed in batches so 100k+ showers never sit in memory at once.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/backend.hpp"
+#include "samplers/prior_sampler.hpp"
+
+namespace calo::gen {
+
+struct GenerateOptions {
+  std::string model_dir;      // calo_train --out directory (holds checkpoint/)
+  std::string out_path;       // output HDF5
+  std::string energies_path;  // take incident energies from this CaloChallenge file, or
+  int64_t events = 0;         // ... draw this many log-uniform in [emin, emax] MeV
+  double emin_mev = 1e3, emax_mev = 1e6;
+  int batch = 256;
+  uint64_t seed = 1;
+  Backend backend = Backend::cpu;  // decoder backend (the prior sampler is passed in)
+  bool progress = true;
+  std::string rbm_energy_csv;  // optional: RBM energy of every prior sample, one per line
+};
+
+struct GenerateTiming {
+  int64_t showers = 0;
+  double prior_s = 0, decode_s = 0, io_s = 0, total_s = 0;
+  double us_per_shower() const { return showers ? 1e6 * total_s / double(showers) : 0; }
+  std::string summary(const std::string& sampler) const;  // the one-line timing report
+  std::string json(const std::string& sampler) const;
+};
+
+// Incident energies for a run: from the file, or Philox log-uniform (stream 0 of `seed`).
+std::vector<float> generation_energies(const GenerateOptions& options);
+
+GenerateTiming generate(const GenerateOptions& options, PriorSampler& prior);
+
+}  // namespace calo::gen
