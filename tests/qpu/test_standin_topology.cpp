@@ -5,6 +5,7 @@
 
 #include "host/error.hpp"
 #include "qpu/standin_topology.hpp"
+#include "qpu/topology/graph.hpp"
 
 using namespace calo::qpu;
 
@@ -47,7 +48,13 @@ TEST(StandinTopology, YieldAndErrors) {
   EXPECT_LT(t.graph.qubits.size(), 160u);
   EXPECT_GT(t.graph.qubits.size(), 120u);
   EXPECT_EQ(t.graph.num_qubits, 160);
-  EXPECT_THROW(standin_topology("pegasus:16"), calo::InputError);
+  EXPECT_THROW(standin_topology("hexagon:16"), calo::InputError);
+  // Pegasus comes from calo_topology: its (fabric) qubits and couplers are exactly the graph's.
+  const auto p = standin_topology("pegasus:2");
+  const calo::QubitGraph g = calo::pegasus_graph(2);
+  EXPECT_EQ(p.graph.num_qubits, g.num_nominal_qubits);
+  EXPECT_EQ(p.graph.qubits.size(), g.nodes.size());
+  EXPECT_EQ(p.graph.couplers.size(), g.edges.size());
   EXPECT_THROW(standin_topology("zephyr:x,4"), calo::InputError);
   EXPECT_EQ(standin_topology("grid:4").graph.couplers.size(), 24u);
 }
