@@ -47,6 +47,9 @@ int main(int argc, char** argv) {
   app.add_option("--timing-json", timing_json, "also write the timing line as JSON here");
   app.add_option("--rbm-energies", o.rbm_energy_csv,
                  "write the RBM energy of every prior sample (CSV)");
+  std::string encoded_csv;
+  app.add_option("--encoded-rbm-energies", encoded_csv,
+                 "also encode the --energies file's showers and write their RBM energies (CSV)");
   bool no_progress = false;
   app.add_flag("--no-progress", no_progress, "no progress bar");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
@@ -78,6 +81,13 @@ int main(int argc, char** argv) {
     const calo::gen::GenerateTiming t = calo::gen::generate(o, *prior);
     std::printf("%s\n", t.summary(prior->name()).c_str());
     if (!timing_json.empty()) calo::write_text_atomically(timing_json, t.json(prior->name()));
+    if (!encoded_csv.empty()) {
+      if (o.energies_path.empty())
+        calo::fail_input("--encoded-rbm-energies needs --energies FILE.h5");
+      const int64_t k = calo::gen::write_encoded_rbm_energies(o.model_dir, o.energies_path,
+                                                              encoded_csv, o.batch, o.seed);
+      spdlog::info("RBM energies of {} encoded showers written to {}", k, encoded_csv);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

@@ -130,4 +130,41 @@ GenerateTiming generate(const GenerateOptions& o, PriorSampler& prior) {
   return timing;
 }
 
+int64_t write_encoded_rbm_energies(const std::string& model_dir, const std::string& data_path,
+                                   const std::string& csv_path, int batch, uint64_t seed) {
+  if (batch < 1) fail_input("--batch must be >= 1, got {}", batch);
+  const std::string ck = (std::filesystem::path(model_dir) / "checkpoint").string();
+  nn::Calo4pQVAE model = nn::load_model(ck);
+  const Rbm rbm = nn::load_prior(ck);
+  const int n = rbm.n();
+  ShowerFileReader reader(data_path, nn::kVoxels);
+  std::ofstream csv(csv_path);
+  if (!csv) fail_input("cannot write '{}'", csv_path);
+  csv << "rbm_energy\n";
+  ShowerBlock block;
+  std::vector<uint8_t> z(static_cast<size_t>(4 * n));
+  for (int64_t first = 0; first < reader.num_events(); first += batch) {
+    const int64_t count = std::min<int64_t>(batch, reader.num_events() - first);
+    reader.read(first, count, block);
+    std::vector<float> u(block.showers.size());
+    for (int64_t i = 0; i < count; ++i)
+      for (int v = 0; v < nn::kVoxels; ++v) {
+        const size_t k = size_t(i) * nn::kVoxels + size_t(v);
+        u[k] = voxel_to_u(block.showers[k], block.energies[size_t(i)]);
+      }
+    nn::StepSchedule sch;
+    sch.seed = seed;
+    sch.step = static_cast<uint64_t>(first);
+    model.train_step(Tensor::from_host({count, nn::kVoxels}, u), block.energies, sch, false);
+    const std::vector<float>& post = model.last_posterior();  // count x 3n, hard {0,1} in eval
+    for (int64_t i = 0; i < count; ++i) {
+      energy_code(block.energies[size_t(i)], n, z.data());
+      for (int k = 0; k < 3 * n; ++k) z[size_t(n + k)] = post[size_t(i * 3 * n + k)] > 0.5f ? 1 : 0;
+      csv << rbm.energy(z.data()) << '\n';
+    }
+  }
+  if (!csv) fail("write to '{}' failed (disk full?)", csv_path);
+  return reader.num_events();
+}
+
 }  // namespace calo::gen

@@ -38,4 +38,10 @@ std::vector<float> generation_energies(const GenerateOptions& options);
 
 GenerateTiming generate(const GenerateOptions& options, PriorSampler& prior);
 
+// Encodes the showers of `data_path` with the trained encoder (eval mode: hard posterior samples,
+// partition 0 = energy code) and writes the RBM energy of each encoded latent to `csv_path`, one
+// per line: the "encoded data" curve of the RBM-energy comparison. Returns the number of showers.
+int64_t write_encoded_rbm_energies(const std::string& model_dir, const std::string& data_path,
+                                   const std::string& csv_path, int batch, uint64_t seed);
+
 }  // namespace calo::gen
