@@ -58,7 +58,6 @@ Shape Conv3d::output_shape(const Shape& in) const {
   return out;
 }
 
-namespace {
 ConvGeom conv_geom(const Shape& in, const Shape& out, Dims3 k, Dims3 s, PadMode m) {
   return ConvGeom{static_cast<int>(in[1]),
                   static_cast<int>(in[2]),
@@ -75,7 +74,6 @@ ConvGeom conv_geom(const Shape& in, const Shape& out, Dims3 k, Dims3 s, PadMode 
                   static_cast<int>(out[4]),
                   m};
 }
-}  // namespace
 
 Tensor Conv3d::forward(const Tensor& input, bool /*training*/) {
   const Backend where = input.backend();

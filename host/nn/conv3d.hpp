@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "host/nn/layer.hpp"
+#include "kernels/nn/cylindrical_index.hpp"
 
 namespace calo::nn {
 
@@ -47,5 +48,9 @@ class Conv3d : public Layer {
   Param weight_, bias_;
   Tensor input_;  // cached for backward
 };
+
+// Geometry of a convolution from an input of shape `in` to an output of shape `out` (B, C, D, H,
+// W), shared by Conv3d and ConvTranspose3d (which runs the adjoint of a valid conv).
+ConvGeom conv_geom(const Shape& in, const Shape& out, Dims3 k, Dims3 s, PadMode m);
 
 }  // namespace calo::nn

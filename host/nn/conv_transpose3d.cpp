@@ -34,20 +34,7 @@ Shape ConvTranspose3d::output_shape(const Shape& in) const {
 namespace {
 // The transposed conv is the adjoint of a valid conv from the output (as conv input) to the input.
 ConvGeom adjoint_geom(const Shape& in, const Shape& out, Dims3 k, Dims3 s) {
-  return ConvGeom{static_cast<int>(out[1]),
-                  static_cast<int>(out[2]),
-                  static_cast<int>(out[3]),
-                  static_cast<int>(out[4]),
-                  k.d,
-                  k.h,
-                  k.w,
-                  s.d,
-                  s.h,
-                  s.w,
-                  static_cast<int>(in[2]),
-                  static_cast<int>(in[3]),
-                  static_cast<int>(in[4]),
-                  PadMode::none};
+  return conv_geom(out, in, k, s, PadMode::none);
 }
 }  // namespace
 
