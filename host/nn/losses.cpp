@@ -1,5 +1,9 @@
 #include "host/nn/losses.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cmath>
+
 #include "host/error.hpp"
 #include "host/nn/ops.hpp"
 
@@ -59,6 +63,98 @@ Tensor combine_eval(const Tensor& acts, const Tensor& hit_logits, uint64_t seed,
   ops::combine_eval(acts.backend(), acts.data(), hit_logits.data(), y.data(), acts.numel(), seed,
                     stream, offset);
   return y;
+}
+
+namespace {
+double softplus(double x) {
+  return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x)));
+}
+}  // namespace
+
+double conditional_energy(const Rbm& prior, const float* code, const float* z) {
+  const size_t n = size_t(prior.n());
+  auto unit = [&](int p, size_t i) { return double(p == 0 ? code[i] : z[size_t(p - 1) * n + i]); };
+  double e = 0.0;
+  for (int p = 1; p < 4; ++p)
+    for (size_t i = 0; i < n; ++i) e -= double(prior.bias(p)[i]) * unit(p, i);
+  for (const auto& [p, q] : kRbmPairs) {
+    const auto& w = prior.weights(p, q);
+    for (size_t i = 0; i < n; ++i) {
+      const double zi = unit(p, i);
+      if (zi == 0.0) continue;
+      double s = 0.0;
+      for (size_t j = 0; j < n; ++j) s += double(w[i * n + j]) * unit(q, j);
+      e -= zi * s;
+    }
+  }
+  return e;
+}
+
+KlResult kl_terms(const Rbm& prior, std::span<const float> code, std::span<const float> logits,
+                  std::span<const float> z, int64_t batch, bool gradients, float grad_scale) {
+  const int64_t n = prior.n(), B = batch, N3 = 3 * n;
+  if (B < 1 || code.size() != size_t(B * n) || logits.size() != size_t(B * N3) ||
+      z.size() != size_t(B * N3))
+    fail_input(
+        "kl_terms: {} code, {} logit and {} posterior values for {} rows of an RBM with n = {}",
+        code.size(), logits.size(), z.size(), B, n);
+  KlResult r;
+  // Entropy term and its direct logit gradient.
+  const double s = double(grad_scale) / double(B);
+  if (gradients) {
+    r.grad_logits.assign(size_t(B * N3), 0.0f);
+    r.grad_z.assign(size_t(B * N3), 0.0f);
+  }
+  double ent = 0.0;
+  for (size_t i = 0; i < size_t(B * N3); ++i) {
+    const double l = logits[i], zi = z[i];
+    ent -= zi * softplus(-l) + (1.0 - zi) * softplus(l);
+    if (gradients) {
+      const double sig = 1.0 / (1.0 + std::exp(-l));
+      r.grad_logits[i] = float(s * (zi - sig));
+      r.grad_z[i] = float(s * l);  // d/dz [z ln sigma(l) + (1-z) ln(1-sigma(l))] = l
+    }
+  }
+  r.entropy = ent / double(B);
+
+  // Partition-major copies Z[p] (B x n); couplings F[p] = sum_{q != p} W z_q = -dE_pair/dz_p.
+  std::array<std::vector<float>, 4> Z, F;
+  Z[0].assign(code.begin(), code.end());
+  for (int p = 1; p < 4; ++p) {
+    Z[size_t(p)].resize(size_t(B * n));
+    for (int64_t b = 0; b < B; ++b)
+      std::copy_n(z.data() + b * N3 + (p - 1) * n, n, Z[size_t(p)].data() + b * n);
+  }
+  for (auto& f : F) f.assign(size_t(B * n), 0.0f);
+  for (const auto& [p, q] : kRbmPairs) {
+    const float* W = prior.weights(p, q).data();  // n x n, rows: partition p
+    // F[p] += Z[q] W^T  ((W z_q)_i);  F[q] += Z[p] W  ((W^T z_p)_j)
+    ops::gemm(Backend::cpu, false, true, B, n, n, 1.0f, Z[size_t(q)].data(), W, 1.0f,
+              F[size_t(p)].data());
+    ops::gemm(Backend::cpu, false, false, B, n, n, 1.0f, Z[size_t(p)].data(), W, 1.0f,
+              F[size_t(q)].data());
+  }
+  // sum_{p<q} z_p W_pq z_q = 1/2 sum_{p=0..3} z_p . F_p (every pair appears twice).
+  double e = 0.0;
+  for (int64_t b = 0; b < B; ++b) {
+    double eb = 0.0;
+    for (int p = 0; p < 4; ++p) {
+      const auto& bias = prior.bias(p);
+      for (int64_t i = 0; i < n; ++i) {
+        const size_t k = size_t(b * n + i);
+        const double zi = Z[size_t(p)][k];
+        eb -= 0.5 * zi * double(F[size_t(p)][k]);
+        if (p == 0) continue;
+        eb -= double(bias[size_t(i)]) * zi;
+        if (gradients)
+          r.grad_z[size_t(b * N3 + (p - 1) * n + i)] +=
+              float(s * (-double(bias[size_t(i)]) - double(F[size_t(p)][k])));
+      }
+    }
+    e += eb;
+  }
+  r.pos_energy = e / double(B);
+  return r;
 }
 
 }  // namespace calo::nn

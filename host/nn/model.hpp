@@ -1,8 +1,10 @@
 #pragma once
 // Calo4pQVAE (docs/design.md, research/caloqvae.md): hierarchical 3-level conditional encoder
 // emitting latent partitions 1..3 (partition 0 is the incident-energy code), decoder with a hit
-// head and an energy (activation) head. Loss = coef * sum (u - uhat)^2 exp(w u) + BCE(hits).
-// The RBM prior is trained beside the model by the trainer (research/caloqvae.md section 6).
+// head and an energy (activation) head. Loss = coef * sum (u - uhat)^2 exp(w u) + BCE(hits)
+// + kl_weight * (entropy + pos_energy) (research/caloqvae.md section 5; the KL terms need the RBM
+// prior, which the trainer trains beside the model with its own centred CD-k/PCD update, section
+// 6).
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -13,6 +15,7 @@
 #include "host/nn/layer.hpp"
 #include "host/nn/linear.hpp"
 #include "host/nn/sequential.hpp"
+#include "samplers/rbm.hpp"
 
 namespace calo::nn {
 
@@ -25,20 +28,28 @@ struct ModelConfig {
   int seed = 1;          // weight initialisation seed
   float mse_coefficient = 0.01f;
   float mse_exp_weight = 0.5f;
+  // LinearAttention energy branch (GroupNorm(1,C) -> SiLU -> LinearAttention) between the decoder
+  // body and the activation head; the hit head reads the body directly.
+  bool decoder_attention = false;
   static ModelConfig from_config(const ConfigNode& node);  // node = "model"
 };
 
 struct LossTerms {
   double mse = 0.0, bce = 0.0;
-  double total() const { return mse + bce; }
+  double entropy = 0.0, pos_energy = 0.0;  // KL terms (0 when no prior was given)
+  double kl_weight = 0.0;
+  double recon() const { return mse + bce; }
+  double kl() const { return entropy + pos_energy; }
+  double total() const { return mse + bce + kl_weight * kl(); }
 };
 
 // Per-batch schedule values.
 struct StepSchedule {
-  float beta = 1.0f;   // Gumbel-sigmoid inverse temperature
-  float slope = 0.0f;  // LeakyReLU slope of the activation head (annealed to 0)
-  uint64_t seed = 0;   // Philox key for this run
-  uint64_t step = 0;   // global batch index (Philox offset)
+  float beta = 1.0f;       // Gumbel-sigmoid inverse temperature
+  float slope = 0.0f;      // LeakyReLU slope of the activation head (annealed to 0)
+  uint64_t seed = 0;       // Philox key for this run
+  uint64_t step = 0;       // global batch index (Philox offset)
+  float kl_weight = 0.0f;  // weight of entropy + pos_energy in the loss
 };
 
 class Calo4pQVAE {
@@ -48,9 +59,12 @@ class Calo4pQVAE {
 
   // u: (B, 6480) transformed showers, energies: (B) MeV. Runs forward and backward, accumulating
   // parameter gradients (call Adam::zero_grad first when training). With training=false no
-  // gradients are computed and the posterior is a hard Bernoulli sample.
+  // gradients are computed and the posterior is a hard Bernoulli sample. With a prior the KL terms
+  // are computed (and, weighted by s.kl_weight, back-propagated into the encoder; the RBM itself
+  // gets no gradient here). backprop=false (frozen encoder/decoder) runs the training-mode forward
+  // only: relaxed posterior and loss terms, no gradients.
   LossTerms train_step(const Tensor& u, std::span<const float> energies, const StepSchedule& s,
-                       bool training);
+                       bool training, const Rbm* prior = nullptr, bool backprop = true);
 
   // Posterior partitions 1..3 of the last train_step (B x 3n, relaxed in training), host floats.
   const std::vector<float>& last_posterior() const { return posterior_; }
@@ -75,7 +89,10 @@ class Calo4pQVAE {
   std::vector<std::unique_ptr<Sequential>> enc_conv_;
   std::vector<std::unique_ptr<Linear>> enc_head_;
   std::unique_ptr<Sequential> dec_body_;
-  std::unique_ptr<Conv3d> dec_head_;
+  std::unique_ptr<Conv3d> dec_head_;        // (D+1 -> 2): acts, hits (no attention)
+  std::unique_ptr<Sequential> dec_energy_;  // attention: GroupNorm -> SiLU -> LinearAttention
+  std::unique_ptr<Conv3d> dec_act_head_;    // attention: (D+1 -> 1) acts from the energy branch
+  std::unique_ptr<Conv3d> dec_hit_head_;    // attention: (D+1 -> 1) hits from the body
   std::vector<float> posterior_;
   int64_t enc_features_ = 0;
 };

@@ -28,6 +28,8 @@ namespace fs = std::filesystem;
 namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
+constexpr const char* kPcdChains = "pcd.chains";  // persistent chains in params.bin (0/1 floats)
+constexpr uint64_t kPcdSeedTag = 0x50434443ull << 32;  // PCD sweeps use other draws than CD's
 
 LinearSchedule read_schedule(const ConfigNode& n, const char* key, LinearSchedule d) {
   const ConfigNode c = n.optional_child(key);
@@ -75,10 +77,18 @@ nlohmann::json metrics_json(const EpochMetrics& e) {
   return {{"epoch", e.epoch},
           {"train_mse", e.train_mse},
           {"train_bce", e.train_bce},
+          {"train_entropy", e.train_entropy},
+          {"train_pos_energy", e.train_pos_energy},
+          {"train_kl", e.train_kl()},
           {"train_total", e.train_total()},
           {"val_mse", e.val_mse},
           {"val_bce", e.val_bce},
+          {"val_entropy", e.val_entropy},
+          {"val_pos_energy", e.val_pos_energy},
+          {"val_kl", e.val_kl()},
           {"val_total", e.val_total()},
+          {"kl_weight", e.kl_weight},
+          {"frozen", e.frozen},
           {"beta", e.beta},
           {"slope", e.slope},
           {"seconds", e.seconds},
@@ -92,6 +102,13 @@ EpochMetrics metrics_from_json(const nlohmann::json& j) {
   e.train_bce = j.at("train_bce").get<double>();
   e.val_mse = j.at("val_mse").get<double>();
   e.val_bce = j.at("val_bce").get<double>();
+  // KL fields are absent in checkpoints written before the KL term existed.
+  e.train_entropy = j.value("train_entropy", 0.0);
+  e.train_pos_energy = j.value("train_pos_energy", 0.0);
+  e.val_entropy = j.value("val_entropy", 0.0);
+  e.val_pos_energy = j.value("val_pos_energy", 0.0);
+  e.kl_weight = j.value("kl_weight", 0.0);
+  e.frozen = j.value("frozen", false);
   e.beta = j.at("beta").get<double>();
   e.slope = j.at("slope").get<double>();
   e.seconds = j.at("seconds").get<double>();
@@ -101,13 +118,17 @@ EpochMetrics metrics_from_json(const nlohmann::json& j) {
 
 void write_logs(const std::string& out_dir, const std::vector<EpochMetrics>& history) {
   std::string csv =
-      "epoch,train_mse,train_bce,train_total,val_mse,val_bce,val_total,beta,slope,seconds,"
+      "epoch,train_mse,train_bce,train_entropy,train_pos_energy,train_kl,train_total,val_mse,"
+      "val_bce,val_entropy,val_pos_energy,val_kl,val_total,kl_weight,frozen,beta,slope,seconds,"
       "samples_per_s\n";
   nlohmann::json js = nlohmann::json::array();
   for (const auto& e : history) {
-    csv += fmt::format("{},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.6g},{:.6g},{:.4f},{:.2f}\n",
-                       e.epoch, e.train_mse, e.train_bce, e.train_total(), e.val_mse, e.val_bce,
-                       e.val_total(), e.beta, e.slope, e.seconds, e.samples_per_s);
+    csv += fmt::format(
+        "{},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},"
+        "{:.6g},{},{:.6g},{:.6g},{:.4f},{:.2f}\n",
+        e.epoch, e.train_mse, e.train_bce, e.train_entropy, e.train_pos_energy, e.train_kl(),
+        e.train_total(), e.val_mse, e.val_bce, e.val_entropy, e.val_pos_energy, e.val_kl(),
+        e.val_total(), e.kl_weight, e.frozen ? 1 : 0, e.beta, e.slope, e.seconds, e.samples_per_s);
     js.push_back(metrics_json(e));
   }
   write_text_atomically((fs::path(out_dir) / "log.csv").string(), csv);
@@ -182,6 +203,23 @@ TrainConfig TrainConfig::from_config(const Config& cfg) {
   c.test_fraction = t.get<double>("test_fraction", 0.1);
   c.max_events = t.get<int64_t>("max_events", 0);
   c.beta = read_schedule(t, "gumbel_beta", {1.0, 10.0, 1});
+  // kl_weight: a number (constant) or a linear schedule {start, end, epochs}.
+  {
+    bool scalar = true;
+    double w = 0.0;
+    try {
+      w = t.get<double>("kl_weight", 0.0);
+    } catch (const InputError&) {
+      scalar = false;
+    }
+    c.kl_weight = scalar ? LinearSchedule{w, w, 0} : read_schedule(t, "kl_weight", {0.0, 0.0, 0});
+    if (!(c.kl_weight.start >= 0.0) || !(c.kl_weight.end >= 0.0))
+      fail_input("{}: must be >= 0", t.where("kl_weight"));
+  }
+  c.freeze_after_epoch = t.get<int>("freeze_after_epoch", 0);
+  if (c.freeze_after_epoch < 0)
+    fail_input("{}: must be >= 0 (0: never freeze), got {}", t.where("freeze_after_epoch"),
+               c.freeze_after_epoch);
   const ConfigNode pr = root.optional_child("prior");
   c.prior.topology = pr.get<std::string>("topology", c.prior.topology);
   c.prior.learning_rate = pr.get<double>("learning_rate", c.prior.learning_rate);
@@ -286,7 +324,10 @@ TrainResult train(const TrainOptions& opt) {
   TrainResult result;
   int start_epoch = 0;
   int64_t next_batch = 0;
-  double sum_mse = 0, sum_bce = 0, part_seconds = 0;
+  double sum_mse = 0, sum_bce = 0, sum_ent = 0, sum_pos = 0, part_seconds = 0;
+  // Persistent (PCD) chains of the frozen phase, chain-major batch x 4n; empty until the first
+  // frozen batch starts them at that batch's data, then carried across batches and checkpoints.
+  std::vector<uint8_t> pcd_chains;
   if (opt.resume) {
     const CheckpointData ck = read_checkpoint(ck_dir);
     load_model_arrays(model, ck.params, ck_dir);
@@ -297,25 +338,38 @@ TrainResult train(const TrainOptions& opt) {
       next_batch = ck.state.at("next_batch").get<int64_t>();
       sum_mse = ck.state.at("sum_mse").get<double>();
       sum_bce = ck.state.at("sum_bce").get<double>();
+      sum_ent = ck.state.value("sum_entropy", 0.0);
+      sum_pos = ck.state.value("sum_pos_energy", 0.0);
       part_seconds = ck.state.at("partial_seconds").get<double>();
       for (const auto& j : ck.state.at("history")) result.history.push_back(metrics_from_json(j));
     } catch (const nlohmann::json::exception& e) {
       fail_input("'{}/state.json' is damaged: {}", ck_dir, e.what());
     }
+    for (const auto& [name, v] : ck.params)
+      if (name == kPcdChains) {
+        if (v.size() != size_t(B) * size_t(prior.num_nodes()))
+          fail_input("checkpoint '{}': {} has {} values, expected {} chains x {} nodes", ck_dir,
+                     name, v.size(), B, prior.num_nodes());
+        pcd_chains.resize(v.size());
+        for (size_t i = 0; i < v.size(); ++i) pcd_chains[i] = v[i] > 0.5f ? 1 : 0;
+      }
     spdlog::info("resuming from '{}' at epoch {} batch {}", ck_dir, start_epoch + 1, next_batch);
   }
 
-  auto save = [&](int epoch, int64_t nb, double smse, double sbce, double secs) {
+  auto save = [&](int epoch, int64_t nb, double smse, double sbce, double sent, double spos,
+                  double secs) {
     CheckpointData ck;
     ck.config_text = config_text;
     ck.params = model_arrays(model);
     for (auto& a : prior.to_named_arrays()) ck.params.push_back(std::move(a));
+    if (!pcd_chains.empty())
+      ck.params.emplace_back(kPcdChains, std::vector<float>(pcd_chains.begin(), pcd_chains.end()));
     ck.optimizer = adam.state();
     nlohmann::json hist = nlohmann::json::array();
     for (const auto& e : result.history) hist.push_back(metrics_json(e));
-    ck.state = {{"epoch", epoch},  {"next_batch", nb},        {"sum_mse", smse},
-                {"sum_bce", sbce}, {"partial_seconds", secs}, {"steps_per_epoch", steps},
-                {"history", hist}};
+    ck.state = {{"epoch", epoch},          {"next_batch", nb},         {"sum_mse", smse},
+                {"sum_bce", sbce},         {"sum_entropy", sent},      {"sum_pos_energy", spos},
+                {"partial_seconds", secs}, {"steps_per_epoch", steps}, {"history", hist}};
     write_checkpoint(ck_dir, ck);
   };
 
@@ -328,6 +382,11 @@ TrainResult train(const TrainOptions& opt) {
     sch.seed = tc.seed;
     sch.beta = static_cast<float>(tc.beta.at(epoch));
     sch.slope = static_cast<float>(tc.slope.at(epoch));
+    sch.kl_weight = static_cast<float>(tc.kl_weight.at(epoch));
+    const bool frozen = tc.frozen(epoch);
+    if (frozen && epoch == tc.freeze_after_epoch && next_batch == 0)
+      spdlog::info("epoch {}: encoder and decoder frozen; training the RBM prior with PCD",
+                   epoch + 1);
     std::unique_ptr<ProgressBar> bar;
     if (opt.progress)
       bar = std::make_unique<ProgressBar>(fmt::format("epoch {}/{}", epoch + 1, tc.epochs),
@@ -336,21 +395,37 @@ TrainResult train(const TrainOptions& opt) {
       Batch batch = gather(data, rows.data() + b * B, B);
       sch.step = static_cast<uint64_t>(epoch) * static_cast<uint64_t>(steps) + uint64_t(b);
       const auto params = model.params();
-      Adam::zero_grad(params);
-      const LossTerms t = model.train_step(batch.u, batch.e, sch, true);
+      if (!frozen) Adam::zero_grad(params);
+      // Frozen: training-mode forward only (relaxed posterior for the RBM), no Adam step.
+      const LossTerms t = model.train_step(batch.u, batch.e, sch, true, &prior, !frozen);
       if (!std::isfinite(t.total()))
         fail("training diverged at epoch {} batch {} (loss {}); lower training.learning_rate",
              epoch + 1, b, t.total());
-      adam.step(params);
-      // RBM prior: centred CD-k gradient on this batch's posterior, partition-0 bias fixed (its
-      // units are always clamped). Seeded by the global step, so a resumed run repeats it exactly.
+      if (!frozen) adam.step(params);
+      // RBM prior: centred gradient on this batch's posterior, partition-0 bias fixed (its units
+      // are always clamped). Before the freeze CD-k chains start at the data; after it the chains
+      // persist (PCD). Seeded by the global step, so a resumed run repeats it exactly.
       const std::vector<float> pdata = prior_data(batch.e, model.last_posterior(), tc.model.n);
-      const RbmGradient g =
-          cd_k_gradient(prior, pdata, static_cast<int>(B), tc.prior.cd_sweeps,
-                        tc.prior.seed ^ (sch.step * 0x9E3779B97F4A7C15ull), gibbs_path);
+      const uint64_t rbm_seed = tc.prior.seed ^ (sch.step * 0x9E3779B97F4A7C15ull);
+      RbmGradient g;
+      if (!frozen) {
+        g = cd_k_gradient(prior, pdata, static_cast<int>(B), tc.prior.cd_sweeps, rbm_seed,
+                          gibbs_path);
+      } else {
+        if (pcd_chains.empty()) {  // first frozen batch: chains start at the data (with its bits)
+          pcd_chains.resize(pdata.size());
+          for (size_t i = 0; i < pdata.size(); ++i) pcd_chains[i] = pdata[i] > 0.5f ? 1 : 0;
+        }
+        BlockGibbsSampler chains(prior, static_cast<int>(B), rbm_seed ^ kPcdSeedTag, gibbs_path);
+        chains.set_states(pcd_chains);
+        g = pcd_gradient(prior, chains, pdata, static_cast<int>(B), tc.prior.cd_sweeps);
+        pcd_chains = chains.states();
+      }
       apply_gradient(prior, g, static_cast<float>(tc.prior.learning_rate), false);
       sum_mse += t.mse;
       sum_bce += t.bce;
+      sum_ent += t.entropy;
+      sum_pos += t.pos_energy;
       ++result.batches_run;
       if (bar) bar->advance(B, fmt::format("loss {:.4g}", t.total()));
       const bool stop = g_stop != 0 || (opt.stop_after_batches >= 0 &&
@@ -360,7 +435,7 @@ TrainResult train(const TrainOptions& opt) {
         const double secs =
             part_seconds +
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        save(epoch, b + 1, sum_mse, sum_bce, secs);
+        save(epoch, b + 1, sum_mse, sum_bce, sum_ent, sum_pos, secs);
         spdlog::warn(
             "stopped after epoch {} batch {}; checkpoint written to '{}' (continue with "
             "--resume)",
@@ -371,7 +446,7 @@ TrainResult train(const TrainOptions& opt) {
     }
     if (bar) bar->finish();
     // validation (hard posterior samples, teacher-forced hit mask as in training)
-    double vmse = 0, vbce = 0;
+    double vmse = 0, vbce = 0, vent = 0, vpos = 0;
     int64_t vrows = 0;
     std::vector<int64_t> vidx(static_cast<size_t>(B));
     for (int64_t first = 0; first < split.validation.count; first += B) {
@@ -380,9 +455,11 @@ TrainResult train(const TrainOptions& opt) {
       Batch vb = gather(data, vidx.data(), cnt);
       StepSchedule vs = sch;
       vs.step = (uint64_t{1} << 40) + static_cast<uint64_t>(first);
-      const LossTerms t = model.train_step(vb.u, vb.e, vs, false);
+      const LossTerms t = model.train_step(vb.u, vb.e, vs, false, &prior);
       vmse += t.mse * double(cnt);
       vbce += t.bce * double(cnt);
+      vent += t.entropy * double(cnt);
+      vpos += t.pos_energy * double(cnt);
       vrows += cnt;
     }
     EpochMetrics m;
@@ -391,25 +468,33 @@ TrainResult train(const TrainOptions& opt) {
     m.train_bce = sum_bce / double(steps);
     m.val_mse = vmse / double(vrows);
     m.val_bce = vbce / double(vrows);
+    m.train_entropy = sum_ent / double(steps);
+    m.train_pos_energy = sum_pos / double(steps);
+    m.val_entropy = vent / double(vrows);
+    m.val_pos_energy = vpos / double(vrows);
+    m.kl_weight = sch.kl_weight;
+    m.frozen = frozen;
     m.beta = sch.beta;
     m.slope = sch.slope;
     m.seconds =
         part_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     m.samples_per_s = double(steps * B) / std::max(m.seconds, 1e-9);
     result.history.push_back(m);
-    sum_mse = sum_bce = part_seconds = 0;
+    sum_mse = sum_bce = sum_ent = sum_pos = part_seconds = 0;
     next_batch = 0;
-    save(epoch + 1, 0, 0.0, 0.0, 0.0);
+    save(epoch + 1, 0, 0.0, 0.0, 0.0, 0.0, 0.0);
     prior.save((fs::path(opt.out_dir) / "rbm.h5").string());  // for calo_qpu_calibrate
     write_text_atomically((fs::path(opt.out_dir) / "topology.txt").string(),
                           tc.prior.topology + "\n");
     write_logs(opt.out_dir, result.history);
     spdlog::info(
-        "epoch {}/{}: train loss {:.5g} (mse {:.5g}, bce {:.5g}), val loss {:.5g}, "
-        "{:.1f} showers/s",
-        m.epoch, tc.epochs, m.train_total(), m.train_mse, m.train_bce, m.val_total(),
-        m.samples_per_s);
-    if (g_stop != 0 && epoch + 1 < tc.epochs) {
+        "epoch {}/{}{}: train loss {:.5g} (mse {:.5g}, bce {:.5g}, entropy {:.5g}, pos_energy "
+        "{:.5g}, kl weight {:.3g}), val loss {:.5g}, {:.1f} showers/s",
+        m.epoch, tc.epochs, frozen ? " (frozen)" : "", m.train_total(), m.train_mse, m.train_bce,
+        m.train_entropy, m.train_pos_energy, m.kl_weight, m.val_total(), m.samples_per_s);
+    const bool stop_now = g_stop != 0 || (opt.stop_after_batches >= 0 &&
+                                          result.batches_run >= opt.stop_after_batches);
+    if (stop_now && epoch + 1 < tc.epochs) {
       result.interrupted = true;
       return result;
     }

@@ -15,11 +15,12 @@
 namespace calo::nn {
 
 // The RBM prior (research/caloqvae.md section 6): a 4-partite RBM on a D-Wave graph, trained
-// beside the VAE with the centred CD-k gradient on the encoder's posterior samples.
+// beside the VAE with the centred CD-k gradient on the encoder's posterior samples; after
+// training.freeze_after_epoch the chains become persistent (PCD, stored in the checkpoint).
 struct PriorConfig {
   std::string topology = "zephyr:2,2";  // graph whose four-colouring gives the partitions
   double learning_rate = 0.01;          // SGD ascent step on the centred gradient
-  int cd_sweeps = 10;                   // k of CD-k (the reference uses 3000)
+  int cd_sweeps = 10;                   // k of CD-k and of PCD (the reference uses 3000)
   float w_std = 0.01f, b_std = 0.01f;   // initial weight/bias spread
   uint64_t seed = 11;
 };
@@ -34,6 +35,11 @@ struct TrainConfig {
   double train_fraction = 0.8, test_fraction = 0.1;
   int64_t max_events = 0;  // 0: every event in the file
   LinearSchedule beta{1.0, 1.0, 1}, slope{0.02, 0.0, 1};
+  // Weight of the KL terms (entropy + pos_energy): `kl_weight: w` or `{start, end, epochs}`.
+  LinearSchedule kl_weight{0.0, 0.0, 0};
+  // Epochs after this one train only the RBM (encoder/decoder frozen, PCD chains); 0 = never.
+  int freeze_after_epoch = 0;
+  bool frozen(int epoch0) const { return freeze_after_epoch > 0 && epoch0 >= freeze_after_epoch; }
   static TrainConfig from_config(const Config& cfg);  // checks every key was used
   static TrainConfig from_yaml_text(const std::string& text, const std::string& origin);
 };
@@ -51,9 +57,17 @@ struct TrainOptions {
 struct EpochMetrics {
   int epoch = 0;
   double train_mse = 0, train_bce = 0, val_mse = 0, val_bce = 0;
+  double train_entropy = 0, train_pos_energy = 0, val_entropy = 0, val_pos_energy = 0;
+  double kl_weight = 0;
+  bool frozen = false;  // encoder/decoder frozen, RBM trained with PCD
   double beta = 0, slope = 0, seconds = 0, samples_per_s = 0;
-  double train_total() const { return train_mse + train_bce; }
-  double val_total() const { return val_mse + val_bce; }
+  double train_recon() const { return train_mse + train_bce; }
+  double val_recon() const { return val_mse + val_bce; }
+  double train_kl() const { return train_entropy + train_pos_energy; }
+  double val_kl() const { return val_entropy + val_pos_energy; }
+  // The optimised loss: mse + bce + kl_weight * (entropy + pos_energy).
+  double train_total() const { return train_recon() + kl_weight * train_kl(); }
+  double val_total() const { return val_recon() + kl_weight * val_kl(); }
 };
 
 struct TrainResult {

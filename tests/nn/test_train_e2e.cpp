@@ -1,5 +1,7 @@
 // End-to-end training on a tiny synthetic file: the loss falls; an interrupted-then-resumed run
-// equals an uninterrupted one bit for bit; completed epochs survive an interruption.
+// equals an uninterrupted one bit for bit (also across the freeze epoch, with the persistent PCD
+// chains in the checkpoint); completed epochs survive an interruption; after the freeze epoch the
+// encoder and decoder stay bit-identical while the RBM keeps training.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -60,8 +62,10 @@ struct Fixture {
     std::error_code ec;
     fs::remove_all(dir, ec);
   }
-  std::string config(int epochs, const std::string& name) const {
-    std::string t = kTiny;
+  // `training_extra`: more lines of the training map, e.g. "  kl_weight: 1.0\n".
+  std::string config(int epochs, const std::string& name,
+                     const std::string& training_extra = "") const {
+    std::string t = kTiny + training_extra;
     t.replace(t.find("EPOCHS"), 6, std::to_string(epochs));
     const std::string p = (dir / name).string();
     std::ofstream(p) << t;
@@ -85,20 +89,42 @@ TrainOptions options(const std::string& cfg, const std::string& out) {
 
 }  // namespace
 
+// KL on, freeze after epoch 1. A strongly coupled RBM and one sweep per update make the chain
+// states matter (with weak couplings a few sweeps forget the start state), so a resume that lost
+// the persistent chains would not reproduce the uninterrupted run.
+const char* kKlFreeze =
+    "  kl_weight: 1.0\n  freeze_after_epoch: 1\nprior:\n  cd_sweeps: 1\n  w_std: 1.0\n";
+
+bool is_vae_array(const std::string& name) {
+  return name.rfind("prior.", 0) != 0 && name.rfind("pcd.", 0) != 0;
+}
+
 TEST(TrainE2E, LossFallsAndResumeIsExact) {
   Fixture& f = fixture();
-  // 64 training rows / 16 = 4 batches per epoch. Learning: 12 epochs lower the training loss
-  // (weighted MSE + BCE) by at least a factor 4 (measured: about 10).
-  const TrainResult learn = train(options(f.config(12, "c12.yaml"), (f.dir / "learn").string()));
+  // 64 training rows / 16 = 4 batches per epoch. Learning: 12 epochs with the KL term lower the
+  // reconstruction loss (weighted MSE + BCE) by at least a factor 4 (measured: about 10).
+  const TrainResult learn =
+      train(options(f.config(12, "c12.yaml", "  kl_weight: 1.0\n"), (f.dir / "learn").string()));
   ASSERT_EQ(learn.history.size(), 12u);
-  const double first = learn.history.front().train_total(),
-               last = learn.history.back().train_total();
+  const double first = learn.history.front().train_recon(),
+               last = learn.history.back().train_recon();
   EXPECT_LT(last, 0.25 * first) << "train loss " << first << " -> " << last;
-  EXPECT_LT(learn.history.back().val_total(), learn.history.front().val_total());
+  EXPECT_LT(learn.history.back().val_recon(), learn.history.front().val_recon());
+  EXPECT_LT(learn.history.back().train_entropy, 0.0);
+  EXPECT_NE(learn.history.back().train_pos_energy, 0.0);
+  EXPECT_EQ(learn.history.back().kl_weight, 1.0);
   EXPECT_TRUE(fs::exists(f.dir / "learn" / "log.csv"));
   EXPECT_TRUE(fs::exists(f.dir / "learn" / "log.json"));
+  {
+    std::ifstream csv(f.dir / "learn" / "log.csv");
+    std::string header;
+    std::getline(csv, header);
+    EXPECT_NE(header.find("train_entropy,train_pos_energy,train_kl"), std::string::npos) << header;
+    EXPECT_NE(header.find("val_entropy,val_pos_energy,val_kl"), std::string::npos) << header;
+  }
 
-  const std::string cfg = f.config(3, "c3.yaml");
+  // Epoch 1 trains everything, epochs 2-3 only the RBM (PCD).
+  const std::string cfg = f.config(3, "c3.yaml", kKlFreeze);
   const TrainResult full = train(options(cfg, (f.dir / "full").string()));
   ASSERT_EQ(full.history.size(), 3u);
   EXPECT_FALSE(full.interrupted);
@@ -113,23 +139,110 @@ TEST(TrainE2E, LossFallsAndResumeIsExact) {
   EXPECT_EQ(mid.state.at("epoch").get<int>(), 1);
   EXPECT_EQ(mid.state.at("next_batch").get<int>(), 2);
   EXPECT_EQ(mid.state.at("history").size(), 1u);
+  bool chains = false;
+  for (const auto& [name, v] : mid.params) chains = chains || name == "pcd.chains";
+  EXPECT_TRUE(chains) << "the persistent chains belong in the checkpoint";
 
   TrainOptions r = options("", (f.dir / "split").string());
   r.resume = true;
   const TrainResult b = train(r);
   EXPECT_FALSE(b.interrupted);
   ASSERT_EQ(b.history.size(), 3u);
-  for (size_t e = 0; e < 3; ++e) {
-    EXPECT_EQ(b.history[e].train_mse, full.history[e].train_mse) << "epoch " << e + 1;
-    EXPECT_EQ(b.history[e].val_bce, full.history[e].val_bce) << "epoch " << e + 1;
+  // Interrupted in epoch 1 (before the freeze), resumed across it.
+  TrainOptions o0 = options(cfg, (f.dir / "split0").string());
+  o0.stop_after_batches = 2;
+  EXPECT_TRUE(train(o0).interrupted);
+  TrainOptions r0 = options("", (f.dir / "split0").string());
+  r0.resume = true;
+  const TrainResult b0 = train(r0);
+  ASSERT_EQ(b0.history.size(), 3u);
+  for (const TrainResult* run : {&b, &b0}) {
+    for (size_t e = 0; e < 3; ++e) {
+      EXPECT_EQ(run->history[e].train_mse, full.history[e].train_mse) << "epoch " << e + 1;
+      EXPECT_EQ(run->history[e].train_pos_energy, full.history[e].train_pos_energy)
+          << "epoch " << e + 1;
+      EXPECT_EQ(run->history[e].val_bce, full.history[e].val_bce) << "epoch " << e + 1;
+      EXPECT_EQ(run->history[e].val_entropy, full.history[e].val_entropy) << "epoch " << e + 1;
+    }
   }
   const NamedArrays pf = read_named_arrays((f.dir / "full/checkpoint/params.bin").string());
-  const NamedArrays ps = read_named_arrays((f.dir / "split/checkpoint/params.bin").string());
-  ASSERT_EQ(pf.size(), ps.size());
-  for (size_t i = 0; i < pf.size(); ++i) {
-    EXPECT_EQ(pf[i].first, ps[i].first);
-    EXPECT_EQ(pf[i].second, ps[i].second) << pf[i].first;
+  for (const char* split : {"split", "split0"}) {
+    const NamedArrays ps = read_named_arrays((f.dir / split / "checkpoint/params.bin").string());
+    ASSERT_EQ(pf.size(), ps.size());
+    for (size_t i = 0; i < pf.size(); ++i) {
+      EXPECT_EQ(pf[i].first, ps[i].first);
+      EXPECT_EQ(pf[i].second, ps[i].second) << split << ": " << pf[i].first;
+    }
   }
+}
+
+TEST(TrainE2E, FreezeKeepsTheVaeAndTrainsTheRbm) {
+  Fixture& f = fixture();
+  // The same run stopped after 1, 2 and 3 epochs (freeze after epoch 1).
+  std::vector<NamedArrays> params, optim;
+  std::vector<TrainResult> runs;
+  for (int epochs = 1; epochs <= 3; ++epochs) {
+    const std::string out = (f.dir / ("freeze" + std::to_string(epochs))).string();
+    runs.push_back(
+        train(options(f.config(epochs, "f" + std::to_string(epochs) + ".yaml", kKlFreeze), out)));
+    params.push_back(read_named_arrays(out + "/checkpoint/params.bin"));
+    optim.push_back(read_named_arrays(out + "/checkpoint/optim.bin"));
+  }
+  ASSERT_EQ(runs[2].history.size(), 3u);
+  EXPECT_FALSE(runs[2].history[0].frozen);
+  EXPECT_TRUE(runs[2].history[1].frozen);
+  EXPECT_TRUE(runs[2].history[2].frozen);
+  int vae = 0, rbm_changed_12 = 0, rbm_changed_23 = 0;
+  for (size_t i = 0; i < params[0].size(); ++i) {
+    const std::string& name = params[0][i].first;
+    ASSERT_EQ(params[1][i].first, name);
+    ASSERT_EQ(params[2][i].first, name);
+    if (is_vae_array(name)) {
+      ++vae;
+      EXPECT_EQ(params[0][i].second, params[1][i].second) << name << " changed in epoch 2";
+      EXPECT_EQ(params[1][i].second, params[2][i].second) << name << " changed in epoch 3";
+    } else if (name.rfind("prior.weights_", 0) == 0 || name.rfind("prior.bias_", 0) == 0) {
+      rbm_changed_12 += params[0][i].second != params[1][i].second;
+      rbm_changed_23 += params[1][i].second != params[2][i].second;
+    }
+  }
+  EXPECT_GT(vae, 10);
+  EXPECT_GE(rbm_changed_12, 6) << "the RBM must keep training after the freeze";
+  EXPECT_GE(rbm_changed_23, 6);
+  EXPECT_EQ(params[1].size(), params[0].size() + 1) << "pcd.chains appear with the freeze";
+  // No Adam step after the freeze; the frozen VAE gives the same validation numbers.
+  ASSERT_EQ(optim[1].size(), optim[2].size());
+  for (size_t i = 0; i < optim[1].size(); ++i)
+    EXPECT_EQ(optim[1][i].second, optim[2][i].second) << optim[1][i].first;
+  // (val_mse is not compared: the annealed LeakyReLU slope differs between the epochs.)
+  EXPECT_EQ(runs[2].history[1].val_bce, runs[2].history[2].val_bce);
+  EXPECT_EQ(runs[2].history[1].val_entropy, runs[2].history[2].val_entropy);
+  // ... but not the same pos_energy: the RBM moved.
+  EXPECT_NE(runs[2].history[1].val_pos_energy, runs[2].history[2].val_pos_energy);
+}
+
+TEST(TrainE2E, KlWeightScheduleAndFreezeKeysAreChecked) {
+  std::string t = kTiny;
+  t.replace(t.find("EPOCHS"), 6, "4");
+  const TrainConfig a =
+      TrainConfig::from_yaml_text(t + "  kl_weight: {start: 0.0, end: 2.0, epochs: 2}\n", "a");
+  EXPECT_EQ(a.kl_weight.at(0), 0.0);
+  EXPECT_EQ(a.kl_weight.at(1), 1.0);
+  EXPECT_EQ(a.kl_weight.at(3), 2.0);
+  EXPECT_EQ(a.freeze_after_epoch, 0);
+  EXPECT_FALSE(a.frozen(3));
+  const TrainConfig b =
+      TrainConfig::from_yaml_text(t + "  kl_weight: 0.5\n  freeze_after_epoch: 2\n", "b");
+  EXPECT_EQ(b.kl_weight.at(0), 0.5);
+  EXPECT_EQ(b.kl_weight.at(3), 0.5);
+  EXPECT_FALSE(b.frozen(1));
+  EXPECT_TRUE(b.frozen(2));
+  EXPECT_EQ(TrainConfig::from_yaml_text(t, "c").kl_weight.at(0), 0.0);  // default: no KL
+  EXPECT_THROW(TrainConfig::from_yaml_text(t + "  freeze_after_epoch: -1\n", "d"),
+               calo::InputError);
+  EXPECT_THROW(TrainConfig::from_yaml_text(t + "  kl_weight: -1\n", "e"), calo::InputError);
+  EXPECT_THROW(TrainConfig::from_yaml_text(t + "  kl_weight: {start: 0, ends: 1}\n", "f"),
+               calo::InputError);
 }
 
 TEST(TrainE2E, BadConfigNamesTheKey) {

@@ -1,0 +1,158 @@
+// LinearAttention (the reference decoder's energy-head attention): forward against a direct
+// double-precision evaluation of the formula, finite-difference gradients for the input and every
+// parameter, the model option, and CUDA == CPU where a GPU exists.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "host/backend.hpp"
+#include "host/error.hpp"
+#include "host/nn/adam.hpp"
+#include "host/nn/attention.hpp"
+#include "host/nn/model.hpp"
+#include "tests/nn/test_layer_util.hpp"
+
+namespace calo::nn {
+namespace {
+
+using testing::grad_check;
+using testing::random_tensor;
+
+// Direct evaluation of the reference LinearAttention (heads 1, dim_head 32) + to_out + GroupNorm.
+std::vector<double> reference_forward(LinearAttention& layer, const Tensor& x) {
+  const auto ps = layer.params();  // to_qkv.weight, to_out.weight, to_out.bias, norm.weight/.bias
+  EXPECT_EQ(ps.size(), 5u);
+  const std::vector<float> wqkv = ps[0]->value.to_vector(), wout = ps[1]->value.to_vector(),
+                           bout = ps[2]->value.to_vector(), gam = ps[3]->value.to_vector(),
+                           bet = ps[4]->value.to_vector();
+  const int64_t B = x.dim(0), C = x.dim(1), S = x.numel() / (B * C), E = 32;
+  std::vector<double> y(size_t(x.numel()));
+  for (int64_t b = 0; b < B; ++b) {
+    std::vector<double> qkv(size_t(3 * E * S), 0.0);
+    for (int64_t o = 0; o < 3 * E; ++o)
+      for (int64_t n = 0; n < S; ++n)
+        for (int64_t c = 0; c < C; ++c)
+          qkv[size_t(o * S + n)] += wqkv[size_t(o * C + c)] * x.data()[(b * C + c) * S + n];
+    auto q = [&](int64_t d, int64_t n) -> double& { return qkv[size_t(d * S + n)]; };
+    auto k = [&](int64_t d, int64_t n) -> double& { return qkv[size_t((E + d) * S + n)]; };
+    auto v = [&](int64_t d, int64_t n) -> double& { return qkv[size_t((2 * E + d) * S + n)]; };
+    for (int64_t n = 0; n < S; ++n) {  // softmax over channels, then * 32^-1/2
+      double z = 0.0;
+      for (int64_t d = 0; d < E; ++d) z += std::exp(q(d, n));
+      for (int64_t d = 0; d < E; ++d) q(d, n) = std::exp(q(d, n)) / z / std::sqrt(32.0);
+    }
+    for (int64_t d = 0; d < E; ++d) {  // softmax over positions
+      double z = 0.0;
+      for (int64_t n = 0; n < S; ++n) z += std::exp(k(d, n));
+      for (int64_t n = 0; n < S; ++n) k(d, n) = std::exp(k(d, n)) / z;
+    }
+    std::vector<double> ctx(size_t(E * E), 0.0), out(size_t(E * S), 0.0), h(size_t(C * S), 0.0);
+    for (int64_t d = 0; d < E; ++d)
+      for (int64_t e = 0; e < E; ++e)
+        for (int64_t n = 0; n < S; ++n) ctx[size_t(d * E + e)] += k(d, n) * v(e, n);
+    for (int64_t e = 0; e < E; ++e)
+      for (int64_t n = 0; n < S; ++n)
+        for (int64_t d = 0; d < E; ++d) out[size_t(e * S + n)] += ctx[size_t(d * E + e)] * q(d, n);
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t n = 0; n < S; ++n) {
+        double acc = bout[size_t(c)];
+        for (int64_t e = 0; e < E; ++e) acc += wout[size_t(c * E + e)] * out[size_t(e * S + n)];
+        h[size_t(c * S + n)] = acc;
+      }
+    double mean = 0.0, var = 0.0;
+    for (double t : h) mean += t / double(h.size());
+    for (double t : h) var += (t - mean) * (t - mean) / double(h.size());
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t n = 0; n < S; ++n)
+        y[size_t((b * C + c) * S + n)] =
+            gam[size_t(c)] * (h[size_t(c * S + n)] - mean) / std::sqrt(var + 1e-5) + bet[size_t(c)];
+  }
+  return y;
+}
+
+void randomize_affine(LinearAttention& layer) {
+  // Non-trivial GroupNorm affine so that its gradients are exercised too.
+  for (Param* p : layer.params())
+    if (p->name.find(".norm.") != std::string::npos)
+      p->value = random_tensor(p->value.shape(), p->name.size(), 0.5f, 1.5f);
+}
+
+TEST(LinearAttention, ForwardMatchesTheFormula) {
+  LinearAttention layer(3, 41, "attn");
+  randomize_affine(layer);
+  const Tensor x = random_tensor({2, 3, 4, 3, 2}, 42, -2.0f, 2.0f);
+  const Tensor y = layer.forward(x, true);
+  ASSERT_EQ(y.shape(), x.shape());
+  const std::vector<double> ref = reference_forward(layer, x);
+  for (int64_t i = 0; i < y.numel(); ++i)
+    EXPECT_NEAR(y.data()[i], ref[size_t(i)], 1e-4 * (1.0 + std::fabs(ref[size_t(i)]))) << i;
+  std::vector<std::string> names;
+  for (Param* p : layer.params()) names.push_back(p->name);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"attn.to_qkv.weight", "attn.to_out.weight",
+                                      "attn.to_out.bias", "attn.norm.weight", "attn.norm.bias"}));
+  EXPECT_EQ(layer.params()[0]->value.shape(), (Shape{96, 3, 1, 1, 1}));
+  EXPECT_THROW(layer.forward(random_tensor({2, 4, 4, 3, 2}, 1), true), InputError);
+}
+
+TEST(LinearAttention, GradientsMatchFiniteDifferences) {
+  LinearAttention layer(3, 43, "attn");
+  randomize_affine(layer);
+  Tensor x = random_tensor({2, 3, 3, 2, 2}, 44, -2.0f, 2.0f);
+  testing::GradCheckOptions o;
+  o.eps = 5e-3f;
+  grad_check(layer, x, true, 45, o);
+}
+
+TEST(LinearAttention, ModelOptionAddsTheEnergyBranch) {
+  ModelConfig mc;
+  mc.n = 4;
+  mc.enc_channels = 2;
+  mc.dec_channels = 2;
+  mc.decoder_attention = true;
+  Calo4pQVAE model(mc);
+  int attn = 0;
+  for (Param* p : model.params()) attn += p->name.rfind("decoder.energy.attention.", 0) == 0;
+  EXPECT_EQ(attn, 5);
+  const int B = 2;
+  Tensor u = random_tensor({B, kVoxels}, 3, 0.0f, 1.0f);
+  const std::vector<float> e = {1000.0f, 50000.0f};
+  StepSchedule s;
+  s.slope = 0.02f;  // LeakyReLU on the activations: gradient even where acts < 0
+  const auto params = model.params();
+  Adam::zero_grad(params);
+  const LossTerms t = model.train_step(u, e, s, true);
+  EXPECT_TRUE(std::isfinite(t.total()));
+  for (Param* p : params) {
+    if (p->name.rfind("decoder.energy.", 0) != 0 && p->name.rfind("decoder.act_head", 0) != 0)
+      continue;
+    double g = 0.0;
+    for (float v : p->grad.to_vector()) g += std::fabs(v);
+    EXPECT_GT(g, 0.0) << p->name << " gets no gradient";
+  }
+  std::vector<uint8_t> states(size_t(B * 4 * mc.n), 1);
+  EXPECT_EQ(model.decode(states, e, 1, 0).shape(), (Shape{B, kVoxels}));
+}
+
+TEST(LinearAttention, CudaMatchesCpu) {
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  LinearAttention cpu(3, 47, "attn"), gpu(3, 47, "attn");
+  gpu.to(Backend::cuda);
+  const Tensor x = random_tensor({2, 3, 4, 3, 2}, 48);
+  const Tensor R = random_tensor({2, 3, 4, 3, 2}, 49);
+  const std::vector<float> yc = cpu.forward(x, true).to_vector();
+  const std::vector<float> yg = gpu.forward(x.to(Backend::cuda), true).to_vector();
+  const std::vector<float> gc = cpu.backward(R).to_vector();
+  const std::vector<float> gg = gpu.backward(R.to(Backend::cuda)).to_vector();
+  for (size_t i = 0; i < yc.size(); ++i) EXPECT_NEAR(yc[i], yg[i], 1e-4 * (1 + std::fabs(yc[i])));
+  for (size_t i = 0; i < gc.size(); ++i) EXPECT_NEAR(gc[i], gg[i], 1e-4 * (1 + std::fabs(gc[i])));
+  for (size_t k = 0; k < cpu.params().size(); ++k) {
+    const auto a = cpu.params()[k]->grad.to_vector(), b = gpu.params()[k]->grad.to_vector();
+    for (size_t i = 0; i < a.size(); ++i)
+      EXPECT_NEAR(a[i], b[i], 1e-3 * (1 + std::fabs(a[i]))) << cpu.params()[k]->name;
+  }
+}
+
+}  // namespace
+}  // namespace calo::nn
