@@ -3,6 +3,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <array>
 
 #include "host/error.hpp"
 #include "kernels/rbm/gibbs_math.hpp"
@@ -60,9 +61,34 @@ void BlockGibbsSampler::set_rbm(const Rbm& rbm) {
                n_);
   rbm_ = &rbm;
   sp_ = build_sparse(rbm);
+  if (path_ == GibbsPath::cuda) {
+    d_offsets_ = DeviceArray<int32_t>::from_host(sp_.offsets);
+    d_nbr_ = DeviceArray<int32_t>::from_host(sp_.nbr);
+    d_w_ = DeviceArray<float>::from_host(sp_.w);
+    d_bias_ = DeviceArray<float>::from_host(sp_.bias);
+  }
+}
+
+void BlockGibbsSampler::host_states_current() const {
+  if (!device_newer_) return;
+  d_z_.download(z_);
+  device_newer_ = false;
+}
+
+void BlockGibbsSampler::run_cuda(int sweeps, float beta) {
+  if (d_z_.size() != z_.size()) d_z_ = DeviceArray<uint8_t>(z_.size());
+  if (host_newer_) {
+    d_z_.upload(z_);
+    host_newer_ = false;
+  }
+  gibbs_sweeps_cuda(d_offsets_.data(), d_nbr_.data(), d_w_.data(), d_bias_.data(), d_z_.data(), n_,
+                    chains_, seed_, sweep_, sweeps, beta);
+  device_newer_ = true;
 }
 
 void BlockGibbsSampler::set_states(std::span<const uint8_t> states) {
+  host_states_current();
+  host_newer_ = true;
   const size_t N = size_t(4 * n_), C = size_t(chains_);
   if (states.size() != N * C)
     fail_input("BlockGibbsSampler::set_states: got {} values, expected chains x 4n = {} x {}",
@@ -72,6 +98,8 @@ void BlockGibbsSampler::set_states(std::span<const uint8_t> states) {
 }
 
 void BlockGibbsSampler::clamp_energies(std::span<const float> energies_mev) {
+  host_states_current();
+  host_newer_ = true;
   const size_t C = size_t(chains_);
   if (energies_mev.size() != C)
     fail_input("BlockGibbsSampler::clamp_energies: got {} energies for {} chains",
@@ -84,6 +112,8 @@ void BlockGibbsSampler::clamp_energies(std::span<const float> energies_mev) {
 }
 
 void BlockGibbsSampler::randomize(uint64_t seed) {
+  host_states_current();
+  host_newer_ = true;
   const size_t C = size_t(chains_);
   for (size_t i = size_t(n_); i < size_t(4 * n_); ++i)
     for (size_t c = 0; c < C; ++c)
@@ -91,6 +121,7 @@ void BlockGibbsSampler::randomize(uint64_t seed) {
 }
 
 std::vector<uint8_t> BlockGibbsSampler::states() const {
+  host_states_current();
   const size_t N = size_t(4 * n_), C = size_t(chains_);
   std::vector<uint8_t> out(N * C);
   for (size_t i = 0; i < N; ++i)
@@ -108,87 +139,147 @@ void BlockGibbsSampler::run(int sweeps, float beta) {
       run_cpu_dense(sweeps, beta);
       break;
     case GibbsPath::cuda:
-      gibbs_run_cuda(sp_, n_, chains_, seed_, sweep_, sweeps, beta, z_.data());
+      run_cuda(sweeps, beta);
       sweep_ += uint64_t(sweeps);
       break;
   }
 }
 
-void BlockGibbsSampler::run_cpu_sparse(int sweeps, float beta) {
-  const int C = chains_, N = 4 * n_;
-  constexpr int kBlock = 256;  // chains per inner block (vectorised)
-  const int blocks = (C + kBlock - 1) / kBlock;
-  const int32_t* off = sp_.offsets.data();
-  const int32_t* nbr = sp_.nbr.data();
-  const float* w = sp_.w.data();
-  uint8_t* z = z_.data();
-  for (int s = 0; s < sweeps; ++s, ++sweep_) {
-    for (int p = 1; p < 4; ++p) {
-#pragma omp parallel for schedule(static) collapse(2) if (int64_t(n_) * C >= kParallelMin)
-      for (int i = p * n_; i < (p + 1) * n_; ++i)
-        for (int b = 0; b < blocks; ++b) {
-          const int c0 = b * kBlock, c1 = std::min(C, c0 + kBlock), len = c1 - c0;
-          float f[kBlock];
-          for (int c = 0; c < len; ++c) f[c] = sp_.bias[size_t(i)];
-          for (int e = off[i]; e < off[i + 1]; ++e) {
-            const float we = w[e];
-            const uint8_t* zn = z + int64_t(nbr[e]) * C + c0;
-#pragma omp simd
-            for (int c = 0; c < len; ++c) f[c] += we * float(zn[c]);
-          }
-          uint8_t* zi = z + int64_t(i) * C + c0;
-          if (C % 4 == 0) {  // one Philox block per 4 chains (same draws as gibbs_uniform)
-            for (int c = 0; c < len; c += 4) {
-              const Uniform4 u = gibbs_uniform4(seed_, sweep_, i, N, c0 + c, C);
-              for (int k = 0; k < 4; ++k) zi[c + k] = gibbs_update(f[c + k], beta, u.u[k]);
-            }
-          } else {
-            for (int c = 0; c < len; ++c)
-              zi[c] = gibbs_update(f[c], beta, gibbs_uniform(seed_, sweep_, i, N, c0 + c, C));
-          }
-        }
-    }
-  }
+namespace {
+
+// Chains per lane block: the unit of vectorisation (the compiler maps the lane loops to SIMD
+// registers) and of parallel work. Chains never interact, so a thread takes a block of chains
+// through every sweep while its states stay in its cache.
+constexpr int kLanes = 64;
+
+// x86-64: compile the hot loops for AVX-512 and AVX2 as well and pick at load time (GCC
+// function multiversioning); the binary still runs on any x86-64.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
+#define CALO_SIMD_CLONES \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define CALO_SIMD_CLONES
+#endif
+
+// New states of node `node` for lanes chain0 .. chain0+kLanes-1 from their fields; states are
+// written as floats 0/1. Shared by the sparse and the dense path, so both draw the same numbers.
+[[gnu::always_inline]] inline void update_lanes(const float (&field)[kLanes], float beta,
+                                                uint64_t seed, uint64_t sweep, int node,
+                                                int num_nodes, int chain0, int chains, float* out) {
+  float u[kLanes];
+  gibbs_uniform_lanes<kLanes>(seed, sweep, node, num_nodes, chain0, chains, u);
+  for (int l = 0; l < kLanes; ++l) out[l] = gibbs_update_float(field[l], beta, u[l]);
 }
 
+struct SweepArgs {
+  const BlockGibbsSampler::Sparse* sp;
+  int n, chains;
+  uint64_t seed, first_sweep;
+  int sweeps;
+  float beta;
+};
+
+// `sweeps` sweeps of one block of chains starting at chain0; zb holds its states (4n x kLanes).
+CALO_SIMD_CLONES void sparse_sweeps_block(const SweepArgs& a, int chain0, float* zb) {
+  const int n = a.n, N = 4 * n;
+  const int32_t* off = a.sp->offsets.data();
+  const int32_t* nbr = a.sp->nbr.data();
+  const float* w = a.sp->w.data();
+  const float* bias = a.sp->bias.data();
+  for (int s = 0; s < a.sweeps; ++s)
+    for (int p = 1; p < 4; ++p)
+      for (int i = p * n; i < (p + 1) * n; ++i) {
+        float field[kLanes];
+        for (int l = 0; l < kLanes; ++l) field[l] = bias[i];
+        for (int e = off[i]; e < off[i + 1]; ++e) {
+          const float we = w[e];
+          const float* zn = zb + size_t(nbr[e]) * kLanes;
+#pragma omp simd
+          for (int l = 0; l < kLanes; ++l) field[l] += we * zn[l];
+        }
+        update_lanes(field, a.beta, a.seed, a.first_sweep + uint64_t(s), i, N, chain0, a.chains,
+                     zb + size_t(i) * kLanes);
+      }
+}
+
+// The dense path's update of node `node` (of 4n) for one block of chains, from field rows.
+CALO_SIMD_CLONES void dense_update_block(const float* field, int len, float beta, uint64_t seed,
+                                         uint64_t sweep, int node, int num_nodes, int chain0,
+                                         int chains, float* out) {
+  float f[kLanes], z[kLanes];
+  for (int l = 0; l < kLanes; ++l) f[l] = l < len ? field[l] : 0.0f;
+  update_lanes(f, beta, seed, sweep, node, num_nodes, chain0, chains, z);
+  std::copy_n(z, len, out);
+}
+
+}  // namespace
+
+void BlockGibbsSampler::run_cpu_sparse(int sweeps, float beta) {
+  const int C = chains_, n = n_, N = 4 * n_;
+  const int blocks = (C + kLanes - 1) / kLanes;
+  const SweepArgs args{&sp_, n, C, seed_, sweep_, sweeps, beta};
+  uint8_t* z = z_.data();
+#pragma omp parallel if (int64_t(n) * C >= kParallelMin)
+  {
+    std::vector<float> zb(size_t(N) * kLanes);  // this block's states, node-major, lanes inner
+#pragma omp for schedule(static)
+    for (int b = 0; b < blocks; ++b) {
+      const int c0 = b * kLanes, len = std::min(kLanes, C - c0);
+      for (int i = 0; i < N; ++i) {
+        const uint8_t* src = z + int64_t(i) * C + c0;
+        float* dst = zb.data() + size_t(i) * kLanes;
+        if (len == kLanes)
+          for (int l = 0; l < kLanes; ++l) dst[l] = float(src[l]);
+        else
+          for (int l = 0; l < kLanes; ++l) dst[l] = l < len ? float(src[l]) : 0.0f;
+      }
+      sparse_sweeps_block(args, c0, zb.data());
+      for (int i = n; i < N; ++i)
+        for (int l = 0; l < len; ++l)
+          z[int64_t(i) * C + c0 + l] = zb[size_t(i) * kLanes + size_t(l)] > 0.5f ? 1 : 0;
+    }
+  }
+  sweep_ += uint64_t(sweeps);
+}
+
+// Baseline: the fields of a whole partition by dense masked GEMMs (OpenBLAS), then the same update
+// as the sparse path. States node-major (n x C floats per partition).
 void BlockGibbsSampler::run_cpu_dense(int sweeps, float beta) {
   const int C = chains_, n = n_, N = 4 * n;
-  // chain-major float copies per partition (C x n)
   std::array<std::vector<float>, 4> zf;
   for (int p = 0; p < 4; ++p) {
-    zf[size_t(p)].resize(size_t(C) * size_t(n));
-    for (int i = 0; i < n; ++i)
-      for (int c = 0; c < C; ++c)
-        zf[size_t(p)][size_t(c) * size_t(n) + size_t(i)] =
-            z_[size_t(p * n + i) * size_t(C) + size_t(c)];
+    zf[size_t(p)].resize(size_t(n) * size_t(C));
+    for (size_t k = 0; k < zf[size_t(p)].size(); ++k)
+      zf[size_t(p)][k] = z_[size_t(p) * size_t(n) * size_t(C) + k];
   }
-  std::vector<float> field(size_t(C) * size_t(n));
+  std::vector<float> field(size_t(n) * size_t(C));
+  const int blocks = (C + kLanes - 1) / kLanes;
   for (int s = 0; s < sweeps; ++s, ++sweep_) {
     for (int p = 1; p < 4; ++p) {
       const auto& bias = rbm_->bias(p);
-      for (int c = 0; c < C; ++c) std::copy(bias.begin(), bias.end(), field.begin() + long(c) * n);
+      for (int i = 0; i < n; ++i) std::fill_n(field.begin() + long(i) * C, C, bias[size_t(i)]);
       for (int q = 0; q < 4; ++q) {
         if (q == p) continue;
-        // field (C x n) += Z_q (C x n) . W_qp   (W_qp = W_pq^T when q > p)
+        // field (n x C) += W_qp^T (n x n) . Z_q (n x C), with W_qp = W_pq^T when q > p
         const bool q_first = q < p;
         const auto& W = q_first ? rbm_->weights(q, p) : rbm_->weights(p, q);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, q_first ? CblasNoTrans : CblasTrans, C, n, n, 1.0f,
-                    zf[size_t(q)].data(), n, W.data(), n, 1.0f, field.data(), n);
+        cblas_sgemm(CblasRowMajor, q_first ? CblasTrans : CblasNoTrans, CblasNoTrans, n, C, n, 1.0f,
+                    W.data(), n, zf[size_t(q)].data(), C, 1.0f, field.data(), C);
       }
-#pragma omp parallel for schedule(static) if (int64_t(n) * C >= kParallelMin)
-      for (int c = 0; c < C; ++c)
-        for (int i = 0; i < n; ++i) {
-          const size_t k = size_t(c) * size_t(n) + size_t(i);
-          zf[size_t(p)][k] =
-              float(gibbs_update(field[k], beta, gibbs_uniform(seed_, sweep_, p * n + i, N, c, C)));
+      float* zp = zf[size_t(p)].data();
+#pragma omp parallel for schedule(static) collapse(2) if (int64_t(n) * C >= kParallelMin)
+      for (int i = 0; i < n; ++i)
+        for (int b = 0; b < blocks; ++b) {
+          const int c0 = b * kLanes, len = std::min(kLanes, C - c0);
+          const size_t at = size_t(i) * size_t(C) + size_t(c0);
+          dense_update_block(field.data() + at, len, beta, seed_, sweep_, p * n + i, N, c0, C,
+                             zp + at);
         }
     }
   }
   for (int p = 1; p < 4; ++p)
-    for (int i = 0; i < n; ++i)
-      for (int c = 0; c < C; ++c)
-        z_[size_t(p * n + i) * size_t(C) + size_t(c)] =
-            zf[size_t(p)][size_t(c) * size_t(n) + size_t(i)] > 0.5f ? 1 : 0;
+    for (size_t k = 0; k < zf[size_t(p)].size(); ++k)
+      z_[size_t(p) * size_t(n) * size_t(C) + k] = zf[size_t(p)][k] > 0.5f ? 1 : 0;
 }
 
 }  // namespace calo

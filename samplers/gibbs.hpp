@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "host/backend.hpp"
+#include "host/device_memory.hpp"
 #include "samplers/rbm.hpp"
 
 namespace calo {
@@ -45,16 +46,26 @@ class BlockGibbsSampler {
   void run_cpu_sparse(int sweeps, float beta);
   void run_cpu_dense(int sweeps, float beta);
   void run_cuda(int sweeps, float beta);
+  // CUDA path: the graph and the states stay on the device between run() calls; host z_ is
+  // brought up to date only when the host reads or writes states.
+  void host_states_current() const;
   const Rbm* rbm_ = nullptr;
   int chains_, n_;
   uint64_t seed_, sweep_ = 0;
   GibbsPath path_;
   Sparse sp_;
-  std::vector<uint8_t> z_;  // node-major: z_[node * chains + c]
+  mutable std::vector<uint8_t> z_;  // node-major: z_[node * chains + c]
+  DeviceArray<int32_t> d_offsets_, d_nbr_;
+  DeviceArray<float> d_w_, d_bias_;
+  DeviceArray<uint8_t> d_z_;
+  mutable bool device_newer_ = false;  // d_z_ holds sweeps the host copy has not seen
+  bool host_newer_ = true;             // z_ changed since the last upload
 };
 
-// Gibbs sweeps for the CUDA path (kernels/rbm/gibbs.cu; throws without CUDA).
-void gibbs_run_cuda(const BlockGibbsSampler::Sparse& sp, int n, int chains, uint64_t seed,
-                    uint64_t first_sweep, int sweeps, float beta, uint8_t* z_node_major);
+// `sweeps` block Gibbs sweeps on the device (kernels/rbm/gibbs.cu; throws without CUDA). All
+// pointers are device pointers: CSR graph over the 4n nodes and node-major states (4n x chains).
+void gibbs_sweeps_cuda(const int32_t* offsets, const int32_t* nbr, const float* w,
+                       const float* bias, uint8_t* z, int n, int chains, uint64_t seed,
+                       uint64_t first_sweep, int sweeps, float beta);
 
 }  // namespace calo

@@ -3,8 +3,8 @@
 
 namespace calo {
 
-void gibbs_run_cuda(const BlockGibbsSampler::Sparse&, int, int, uint64_t, uint64_t, int, float,
-                    uint8_t*) {
+void gibbs_sweeps_cuda(const int32_t*, const int32_t*, const float*, const float*, uint8_t*, int,
+                       int, uint64_t, uint64_t, int, float) {
   fail(
       "Gibbs sampler: this build has no CUDA backend; use the cpu backend or rebuild with CUDA "
       "(-DCALO_WITH_CUDA=ON)");

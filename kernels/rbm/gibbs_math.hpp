@@ -32,9 +32,13 @@ CALO_HD_INLINE Uniform4 gibbs_uniform4(uint64_t seed, uint64_t sweep, int node, 
   return uniform4(seed, kGibbsStream, gibbs_rng_index(sweep, node, num_nodes, chain4, chains) >> 2);
 }
 
-// New state of a node from its field (bias + sum_j w_ij z_j) at inverse temperature beta.
+// New state of a node from its field (bias + sum_j w_ij z_j) at inverse temperature beta:
+// Bernoulli(sigmoid(beta field)), evaluated without libm so the CPU loop vectorises.
+CALO_HD_INLINE float gibbs_update_float(float field, float beta, float u) {
+  return bernoulli_from_logit_fast(beta * field, u);  // 1.0f or 0.0f
+}
 CALO_HD_INLINE uint8_t gibbs_update(float field, float beta, float u) {
-  return bernoulli_from_field(beta * field, u);
+  return gibbs_update_float(field, beta, u) != 0.0f ? 1 : 0;
 }
 
 // Field of node `node` for chain c, sparse CSR, states node-major (z[node * chains + c]).
@@ -45,6 +49,52 @@ CALO_HD_INLINE float gibbs_sparse_field(const int32_t* offsets, const int32_t* n
   for (int e = offsets[node]; e < offsets[node + 1]; ++e)
     f += w[e] * static_cast<float>(z[static_cast<int64_t>(nbr[e]) * chains + chain]);
   return f;
+}
+
+// Host only: the draws gibbs_uniform(seed, sweep, node, num_nodes, chain0 + l, chains) for
+// l = 0 .. L-1 at once, with the Philox rounds vectorised across lanes. When the first index is a
+// multiple of 4 the lanes are the words of L/4 consecutive blocks; otherwise one block per lane.
+template <int L>
+inline void gibbs_uniform_lanes(uint64_t seed, uint64_t sweep, int node, int num_nodes, int chain0,
+                                int chains, float (&u)[L]) {
+  static_assert(L % 4 == 0, "lanes come in Philox blocks of four");
+  const uint64_t base = gibbs_rng_index(sweep, node, num_nodes, chain0, chains);
+  const uint32_t s0 = static_cast<uint32_t>(kGibbsStream),
+                 s1 = static_cast<uint32_t>(kGibbsStream >> 32);
+  const uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
+  if ((base & 3u) == 0) {
+    constexpr int B = L / 4;
+    uint32_t c0[B], c1[B], c2[B], c3[B];
+    for (int b = 0; b < B; ++b) {
+      const uint64_t block = (base >> 2) + static_cast<uint64_t>(b);
+      c0[b] = static_cast<uint32_t>(block);
+      c1[b] = static_cast<uint32_t>(block >> 32);
+      c2[b] = s0;
+      c3[b] = s1;
+    }
+    philox4x32_10_lanes<B>(c0, c1, c2, c3, k0, k1);
+    for (int b = 0; b < B; ++b) {
+      u[4 * b + 0] = u32_to_open01(c0[b]);
+      u[4 * b + 1] = u32_to_open01(c1[b]);
+      u[4 * b + 2] = u32_to_open01(c2[b]);
+      u[4 * b + 3] = u32_to_open01(c3[b]);
+    }
+    return;
+  }
+  uint32_t c0[L], c1[L], c2[L], c3[L];
+  for (int l = 0; l < L; ++l) {
+    const uint64_t block = (base + static_cast<uint64_t>(l)) >> 2;
+    c0[l] = static_cast<uint32_t>(block);
+    c1[l] = static_cast<uint32_t>(block >> 32);
+    c2[l] = s0;
+    c3[l] = s1;
+  }
+  philox4x32_10_lanes<L>(c0, c1, c2, c3, k0, k1);
+  for (int l = 0; l < L; ++l) {
+    const uint32_t word = static_cast<uint32_t>((base + static_cast<uint64_t>(l)) & 3u);
+    const uint32_t x = word == 0 ? c0[l] : word == 1 ? c1[l] : word == 2 ? c2[l] : c3[l];
+    u[l] = u32_to_open01(x);
+  }
 }
 
 }  // namespace calo

@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
+
+#include <omp.h>
 
 #include "host/backend.hpp"
 #include "host/error.hpp"
@@ -214,6 +217,22 @@ TEST(Gibbs, ResultIndependentOfThreadCountAndSplitting) {
   EXPECT_EQ(a.states(), b.states());
 }
 
+TEST(Gibbs, ParallelSweepEqualsSingleThread) {
+  // big enough for the threaded path (n x chains >= 2^15), with a partial last lane block
+  Rbm r = Rbm::from_graph(zephyr_graph(2, 4), 40);
+  r.init_random(8, {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f}, 0.5f);
+  std::vector<std::vector<uint8_t>> out;
+  for (int threads : {1, 2}) {
+    omp_set_num_threads(threads);
+    BlockGibbsSampler g(r, 1000, 4);
+    g.randomize(6);
+    g.run(3, 1.0f);
+    out.push_back(g.states());
+  }
+  omp_set_num_threads(2);
+  EXPECT_EQ(out[0], out[1]);
+}
+
 TEST(Gibbs, CudaEqualsCpu) {
   if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
   Rbm r = Rbm::from_graph(zephyr_graph(2, 4), 40);
@@ -343,6 +362,42 @@ TEST(Gibbs, BlockDrawsEqualScalarDraws) {
   // distinct (sweep, node, chain) give distinct draws
   EXPECT_NE(gibbs_uniform(1, 0, 0, 8, 0, 3), gibbs_uniform(1, 0, 0, 8, 1, 3));
   EXPECT_NE(gibbs_uniform(1, 0, 0, 8, 0, 3), gibbs_uniform(1, 1, 0, 8, 0, 3));
+}
+
+TEST(Gibbs, LaneDrawsEqualScalarDraws) {
+  // aligned first index (four words per Philox block) and unaligned (one block per lane)
+  for (int chains : {64, 1024, 1027, 3})
+    for (int chain0 : {0, 64, 5}) {
+      float u[64];
+      gibbs_uniform_lanes<64>(77, 9, 13, 40, chain0, chains, u);
+      for (int l = 0; l < 64; ++l)
+        ASSERT_EQ(u[l], gibbs_uniform(77, 9, 13, 40, chain0 + l, chains)) << chains << " " << l;
+    }
+}
+
+TEST(Gibbs, FastExpAndUpdateRuleMatchLibm) {
+  double worst = 0;
+  for (float y = 0.0f; y < 87.0f; y += 0.001953125f)
+    worst = std::max(worst, std::abs(double(exp_neg_poly(y)) / std::exp(-double(y)) - 1.0));
+  EXPECT_LT(worst, 3e-7);
+  EXPECT_GT(exp_neg_poly(1000.0f), 0.0f);  // clamped at exp(-87), never 0 or denormal
+  EXPECT_EQ(exp_neg_poly(0.0f), 1.0f);
+  // the update rule is u < sigmoid(x) up to float rounding: a flip needs u within 1e-6 of sigmoid
+  PhiloxCursor rng(3, 4);
+  int flips = 0;
+  for (int k = 0; k < 200000; ++k) {
+    const float x = 40.0f * (rng.next_uniform() - 0.5f), u = rng.next_uniform();
+    const double p = 1.0 / (1.0 + std::exp(-double(x)));
+    const bool exact = double(u) < p, fast = gibbs_update(x, 1.0f, u) == 1;
+    if (exact != fast) {
+      ++flips;
+      EXPECT_LT(std::abs(double(u) - p), 1e-6) << x << " " << u;
+    }
+  }
+  EXPECT_LT(flips, 5);
+  EXPECT_EQ(gibbs_update(std::nanf(""), 1.0f, 0.5f), 0);
+  EXPECT_EQ(gibbs_update(1e30f, 1.0f, 0.999f), 1);
+  EXPECT_EQ(gibbs_update(-1e30f, 1.0f, 1e-9f), 0);
 }
 
 TEST(Gibbs, OddChainCountMatchesExact) {
