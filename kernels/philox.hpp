@@ -112,6 +112,21 @@ inline void philox4x32_10_lanes(uint32_t (&c0)[L], uint32_t (&c1)[L], uint32_t (
   }
 }
 
+// philox_block(seed, stream, block[l]) for L lanes at once: the four words of lane l in w0..w3[l].
+template <int L>
+inline void philox_block_lanes(uint64_t seed, uint64_t stream, const uint64_t (&block)[L],
+                               uint32_t (&w0)[L], uint32_t (&w1)[L], uint32_t (&w2)[L],
+                               uint32_t (&w3)[L]) {
+  for (int l = 0; l < L; ++l) {
+    w0[l] = static_cast<uint32_t>(block[l]);
+    w1[l] = static_cast<uint32_t>(block[l] >> 32);
+    w2[l] = static_cast<uint32_t>(stream);
+    w3[l] = static_cast<uint32_t>(stream >> 32);
+  }
+  philox4x32_10_lanes<L>(w0, w1, w2, w3, static_cast<uint32_t>(seed),
+                         static_cast<uint32_t>(seed >> 32));
+}
+
 // A sequential generator over one stream, for host code that wants "the next number" (data
 // synthesis, shuffling). It is a thin cursor over the same pure function, so a CUDA thread can
 // reproduce any part of it by index.

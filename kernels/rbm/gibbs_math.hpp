@@ -59,40 +59,27 @@ inline void gibbs_uniform_lanes(uint64_t seed, uint64_t sweep, int node, int num
                                 int chains, float (&u)[L]) {
   static_assert(L % 4 == 0, "lanes come in Philox blocks of four");
   const uint64_t base = gibbs_rng_index(sweep, node, num_nodes, chain0, chains);
-  const uint32_t s0 = static_cast<uint32_t>(kGibbsStream),
-                 s1 = static_cast<uint32_t>(kGibbsStream >> 32);
-  const uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
   if ((base & 3u) == 0) {
     constexpr int B = L / 4;
-    uint32_t c0[B], c1[B], c2[B], c3[B];
+    uint64_t block[B];
+    for (int b = 0; b < B; ++b) block[b] = (base >> 2) + static_cast<uint64_t>(b);
+    uint32_t w0[B], w1[B], w2[B], w3[B];
+    philox_block_lanes<B>(seed, kGibbsStream, block, w0, w1, w2, w3);
     for (int b = 0; b < B; ++b) {
-      const uint64_t block = (base >> 2) + static_cast<uint64_t>(b);
-      c0[b] = static_cast<uint32_t>(block);
-      c1[b] = static_cast<uint32_t>(block >> 32);
-      c2[b] = s0;
-      c3[b] = s1;
-    }
-    philox4x32_10_lanes<B>(c0, c1, c2, c3, k0, k1);
-    for (int b = 0; b < B; ++b) {
-      u[4 * b + 0] = u32_to_open01(c0[b]);
-      u[4 * b + 1] = u32_to_open01(c1[b]);
-      u[4 * b + 2] = u32_to_open01(c2[b]);
-      u[4 * b + 3] = u32_to_open01(c3[b]);
+      u[4 * b + 0] = u32_to_open01(w0[b]);
+      u[4 * b + 1] = u32_to_open01(w1[b]);
+      u[4 * b + 2] = u32_to_open01(w2[b]);
+      u[4 * b + 3] = u32_to_open01(w3[b]);
     }
     return;
   }
-  uint32_t c0[L], c1[L], c2[L], c3[L];
-  for (int l = 0; l < L; ++l) {
-    const uint64_t block = (base + static_cast<uint64_t>(l)) >> 2;
-    c0[l] = static_cast<uint32_t>(block);
-    c1[l] = static_cast<uint32_t>(block >> 32);
-    c2[l] = s0;
-    c3[l] = s1;
-  }
-  philox4x32_10_lanes<L>(c0, c1, c2, c3, k0, k1);
+  uint64_t block[L];
+  for (int l = 0; l < L; ++l) block[l] = (base + static_cast<uint64_t>(l)) >> 2;
+  uint32_t w0[L], w1[L], w2[L], w3[L];
+  philox_block_lanes<L>(seed, kGibbsStream, block, w0, w1, w2, w3);
   for (int l = 0; l < L; ++l) {
     const uint32_t word = static_cast<uint32_t>((base + static_cast<uint64_t>(l)) & 3u);
-    const uint32_t x = word == 0 ? c0[l] : word == 1 ? c1[l] : word == 2 ? c2[l] : c3[l];
+    const uint32_t x = word == 0 ? w0[l] : word == 1 ? w1[l] : word == 2 ? w2[l] : w3[l];
     u[l] = u32_to_open01(x);
   }
 }
