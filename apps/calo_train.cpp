@@ -1,6 +1,8 @@
 // calo_train: trains Calo4pQVAE on a CaloChallenge Dataset-2 file.
 //   calo_train --config C --data FILE.h5 --out DIR [--backend cpu|cuda] [--resume]
+//              [--max-batches N]
 // Writes DIR/checkpoint/ (atomically, every epoch and on Ctrl-C), DIR/log.csv and DIR/log.json.
+// --max-batches N stops after N batches of this run and checkpoints as Ctrl-C does (profiling).
 #include <CLI/CLI.hpp>
 
 #include <csignal>
@@ -28,14 +30,24 @@ int main(int argc, char** argv) {
   app.add_option("--backend", backend, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   app.add_flag("--resume", opt.resume, "continue from OUT/checkpoint (the config stored there)");
   app.add_flag("!--no-progress", opt.progress, "no progress bar");
+  int64_t max_batches = -1;
+  app.add_option("--max-batches", max_batches,
+                 "stop after N batches of this run (checkpoint written, continue with --resume)")
+      ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
   try {
     calo::init_logging();
     if (!opt.resume && opt.config_path.empty())
       calo::fail_input("--config is required unless --resume is given");
     opt.backend = calo::parse_backend(backend);
+    opt.stop_after_batches = max_batches;
     std::signal(SIGINT, on_sigint);
     const calo::nn::TrainResult r = calo::nn::train(opt);
+    if (r.interrupted && max_batches > 0 && r.batches_run >= max_batches) {
+      std::printf("stopped after %lld batches (--max-batches); checkpoint in %s/checkpoint\n",
+                  static_cast<long long>(r.batches_run), opt.out_dir.c_str());
+      return 0;
+    }
     if (r.interrupted) {
       std::fprintf(
           stderr, "error: interrupted; checkpoint saved in %s/checkpoint, continue with --resume\n",
