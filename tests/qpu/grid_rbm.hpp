@@ -4,10 +4,12 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <string>
 #include <vector>
 
 #include "kernels/philox.hpp"
 #include "qpu/ising_mapping.hpp"
+#include "qpu/sapi_standin.hpp"
 
 namespace calo::qpu::testing {
 
@@ -22,6 +24,17 @@ inline SolverGraph grid_graph(int side = 8) {
     }
   std::sort(g.couplers.begin(), g.couplers.end());
   return g;
+}
+
+// Stand-in solver options over the grid: the given token, hidden beta and sweeps per read.
+inline StandinOptions grid_standin(const std::string& token, double beta, int sweeps,
+                                   int side = 8) {
+  StandinOptions o;
+  o.graph = grid_graph(side);
+  o.token = token;
+  o.beta = beta;
+  o.sweeps = sweeps;
+  return o;
 }
 
 // Random RBM masked to the grid couplers: weights in [w_lo, w_hi], biases in [-b_amp, b_amp].

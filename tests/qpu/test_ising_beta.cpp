@@ -67,11 +67,7 @@ TEST(IsingMapping, FluxBiasSignAndConstants) {
 }
 
 TEST(IsingMapping, ClampedPartitionZeroComesBackClampedInEveryRead) {
-  StandinOptions o;
-  o.graph = grid_graph();
-  o.token = "t";
-  o.beta = 5.0;
-  o.sweeps = 50;
+  const StandinOptions o = grid_standin("t", 5.0, 50);
   StandinServer server(o);
   server.start();
   SapiClient client({server.endpoint(), "t", 5, 2, 0.01, 1, 60});
@@ -99,11 +95,7 @@ TEST(IsingMapping, ClampedPartitionZeroComesBackClampedInEveryRead) {
 
 TEST(BetaEstimation, RecoversTheStandinsHiddenBeta) {
   const double hidden = 6.0;
-  StandinOptions o;
-  o.graph = grid_graph();
-  o.token = "t";
-  o.beta = hidden;
-  o.sweeps = 200;
+  const StandinOptions o = grid_standin("t", hidden, 200);
   StandinServer server(o);
   server.start();
   SapiClient client({server.endpoint(), "t", 30, 2, 0.01, 1, 60});
@@ -155,11 +147,7 @@ TEST(BetaEstimation, UpdateRuleFollowsTheReference) {
 
 TEST(BetaEstimation, CalibrateThroughQpuSamplerAndStoreWithModel) {
   const double hidden = 6.0;
-  StandinOptions o;
-  o.graph = grid_graph();
-  o.token = "t";
-  o.beta = hidden;
-  o.sweeps = 200;
+  const StandinOptions o = grid_standin("t", hidden, 200);
   StandinServer server(o);
   server.start();
   QpuOptions q;

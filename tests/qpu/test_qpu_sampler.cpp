@@ -14,18 +14,13 @@ using namespace calo::qpu::testing;
 namespace {
 constexpr int kSide = 16;  // n = 64 >= 60, so partition 0 carries one full energy code
 
-StandinOptions grid_standin() {
-  StandinOptions o;
-  o.graph = grid_graph(kSide);
-  o.token = "tok-abc";
-  o.beta = 5.0;
-  o.sweeps = 50;
-  return o;
+StandinOptions side16_standin() {
+  return grid_standin("tok-abc", 5.0, 50, kSide);
 }
 }  // namespace
 
 TEST(QpuSampler, StatesHaveClampedPartitionZeroAndOneProblemPerCode) {
-  StandinServer server(grid_standin());
+  StandinServer server(side16_standin());
   server.start();
   QpuOptions q;
   q.endpoint = server.endpoint();
@@ -55,7 +50,7 @@ TEST(QpuSampler, StatesHaveClampedPartitionZeroAndOneProblemPerCode) {
 }
 
 TEST(QpuSampler, PerShowerModeSubmitsOneProblemEach) {
-  StandinServer server(grid_standin());
+  StandinServer server(side16_standin());
   server.start();
   QpuOptions q;
   q.endpoint = server.endpoint();
@@ -70,7 +65,7 @@ TEST(QpuSampler, PerShowerModeSubmitsOneProblemEach) {
 }
 
 TEST(QpuSampler, WeakClampIsReportedNotHidden) {
-  StandinOptions o = grid_standin();
+  StandinOptions o = side16_standin();
   o.beta = 0.05;  // nearly infinite temperature: a tiny clamp cannot hold
   StandinServer server(o);
   server.start();
