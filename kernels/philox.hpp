@@ -89,9 +89,7 @@ inline void philox4x32_10_lanes(uint32_t (&c0)[L], uint32_t (&c1)[L], uint32_t (
   for (int l = 0; l < L; ++l) {
     uint64_t a0 = c0[l], a1 = c1[l], a2 = c2[l], a3 = c3[l];
     uint64_t r0 = k0, r1 = k1;
-#if defined(__CUDACC__)
-#pragma unroll
-#else
+#if !defined(__CUDACC__)  // host-only function; nvcc's front end rejects GCC pragmas
 #pragma GCC unroll 10
 #endif
     for (int round = 0; round < 10; ++round) {

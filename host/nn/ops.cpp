@@ -7,6 +7,10 @@
 
 namespace calo::nn::ops {
 
+// The op codes kernels/nn/activations.hpp dispatches on.
+static_assert(static_cast<int>(Unary::relu) == 0 && static_cast<int>(Unary::leaky_relu) == 1 &&
+              static_cast<int>(Unary::silu) == 2 && static_cast<int>(Unary::sigmoid) == 3);
+
 void gemm(Backend where, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
           const float* A, const float* B, float beta, float* C) {
   if (where == Backend::cuda) return gpu::gemm(trans_a, trans_b, M, N, K, alpha, A, B, beta, C);
@@ -68,39 +72,10 @@ void channel_sum_acc(Backend where, const float* gy, float* gbias, int64_t B, in
   }
 }
 
-namespace {
-inline float unary_f(Unary op, float p, float x) {
-  switch (op) {
-    case Unary::relu:
-      return relu_f(x);
-    case Unary::leaky_relu:
-      return leaky_relu_f(x, p);
-    case Unary::silu:
-      return silu_f(x);
-    case Unary::sigmoid:
-      return sigmoidf(x);
-  }
-  return 0.0f;
-}
-inline float unary_df(Unary op, float p, float saved) {
-  switch (op) {
-    case Unary::relu:
-      return relu_df(saved);
-    case Unary::leaky_relu:
-      return leaky_relu_df(saved, p);
-    case Unary::silu:
-      return silu_df(saved);
-    case Unary::sigmoid:
-      return sigmoid_dy(saved);
-  }
-  return 0.0f;
-}
-}  // namespace
-
 void unary_forward(Backend where, Unary op, float param, const float* x, float* y, int64_t n) {
   if (where == Backend::cuda) return gpu::unary_forward(static_cast<int>(op), param, x, y, n);
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) y[i] = unary_f(op, param, x[i]);
+  for (int64_t i = 0; i < n; ++i) y[i] = unary_f(static_cast<int>(op), param, x[i]);
 }
 
 void unary_backward(Backend where, Unary op, float param, const float* saved, const float* gy,
@@ -108,7 +83,7 @@ void unary_backward(Backend where, Unary op, float param, const float* saved, co
   if (where == Backend::cuda)
     return gpu::unary_backward(static_cast<int>(op), param, saved, gy, gx, n);
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) gx[i] = gy[i] * unary_df(op, param, saved[i]);
+  for (int64_t i = 0; i < n; ++i) gx[i] = gy[i] * unary_df(static_cast<int>(op), param, saved[i]);
 }
 
 }  // namespace calo::nn::ops

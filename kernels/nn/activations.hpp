@@ -90,4 +90,32 @@ CALO_HD_INLINE float combine_eval_f(float act, float hit_logit, float rho) {
   return relu_f(act) * gumbel_sigmoid_eval(hit_logit, rho);
 }
 
+// Elementwise op codes (host/nn/ops.hpp Unary): 0 relu, 1 leaky_relu(p), 2 silu, 3 sigmoid.
+// One dispatch for the CPU loop and the CUDA kernel.
+CALO_HD_INLINE float unary_f(int op, float p, float x) {
+  switch (op) {
+    case 0:
+      return relu_f(x);
+    case 1:
+      return leaky_relu_f(x, p);
+    case 2:
+      return silu_f(x);
+    default:
+      return sigmoidf(x);
+  }
+}
+// Derivative from what the forward saved: the input, or for sigmoid its output.
+CALO_HD_INLINE float unary_df(int op, float p, float saved) {
+  switch (op) {
+    case 0:
+      return relu_df(saved);
+    case 1:
+      return leaky_relu_df(saved, p);
+    case 2:
+      return silu_df(saved);
+    default:
+      return sigmoid_dy(saved);
+  }
+}
+
 }  // namespace calo::nn

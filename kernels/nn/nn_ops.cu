@@ -80,31 +80,6 @@ __global__ void k_channel_sum(const float* gy, float* gbias, int64_t B, int64_t 
   if (threadIdx.x == 0) gbias[c] += static_cast<float>(acc);
 }
 
-__device__ float unary_f(int op, float p, float x) {
-  switch (op) {
-    case 0:
-      return relu_f(x);
-    case 1:
-      return leaky_relu_f(x, p);
-    case 2:
-      return silu_f(x);
-    default:
-      return sigmoidf(x);
-  }
-}
-__device__ float unary_df(int op, float p, float saved) {
-  switch (op) {
-    case 0:
-      return relu_df(saved);
-    case 1:
-      return leaky_relu_df(saved, p);
-    case 2:
-      return silu_df(saved);
-    default:
-      return sigmoid_dy(saved);
-  }
-}
-
 __global__ void k_unary_fwd(int op, float p, const float* x, float* y, int64_t n) {
   CALO_GRID_LOOP(i, n) {
     y[i] = unary_f(op, p, x[i]);
