@@ -6,6 +6,21 @@
 
 namespace calo::nn {
 
+namespace {
+struct Dims {
+  int64_t B, C, S;
+};
+// (batch, channels, positions) of a gradient, which must match the cached normalised input.
+Dims backward_dims(const Tensor& grad_output, const Tensor& xhat, int channels,
+                   const std::string& name) {
+  if (grad_output.shape() != xhat.shape() || grad_output.backend() != xhat.backend())
+    fail_input("{}: backward got gradient {} but forward produced {}", name,
+               shape_string(grad_output.shape()), shape_string(xhat.shape()));
+  const int64_t B = grad_output.dim(0), C = channels;
+  return {B, C, grad_output.numel() / (B * C)};
+}
+}  // namespace
+
 BatchNorm::BatchNorm(int channels, float eps, float momentum, std::string name)
     : channels_(channels), eps_(eps), momentum_(momentum), name_(std::move(name)) {
   if (channels <= 0) fail_input("{}: channels must be positive", name_);
@@ -51,11 +66,8 @@ Tensor BatchNorm::forward(const Tensor& input, bool training) {
 }
 
 Tensor BatchNorm::backward(const Tensor& grad_output) {
-  if (grad_output.shape() != xhat_.shape() || grad_output.backend() != xhat_.backend())
-    fail_input("{}: backward got gradient {} but forward produced {}", name_,
-               shape_string(grad_output.shape()), shape_string(xhat_.shape()));
+  const auto [B, C, S] = backward_dims(grad_output, xhat_, channels_, name_);
   const Backend where = grad_output.backend();
-  const int64_t B = grad_output.dim(0), C = channels_, S = grad_output.numel() / (B * C);
   Tensor gx(grad_output.shape(), where);
   ops::batchnorm_backward(where, grad_output.data(), xhat_.data(), gamma_.value.data(),
                           inv_std_.data(), gx.data(), gamma_.grad.data(), beta_.grad.data(),
@@ -99,11 +111,8 @@ Tensor GroupNorm1::forward(const Tensor& input, bool /*training*/) {
 }
 
 Tensor GroupNorm1::backward(const Tensor& grad_output) {
-  if (grad_output.shape() != xhat_.shape() || grad_output.backend() != xhat_.backend())
-    fail_input("{}: backward got gradient {} but forward produced {}", name_,
-               shape_string(grad_output.shape()), shape_string(xhat_.shape()));
+  const auto [B, C, S] = backward_dims(grad_output, xhat_, channels_, name_);
   const Backend where = grad_output.backend();
-  const int64_t B = grad_output.dim(0), C = channels_, S = grad_output.numel() / (B * C);
   Tensor gxhat(grad_output.shape(), where);
   ops::affine_backward(where, xhat_.data(), gamma_.value.data(), grad_output.data(), gxhat.data(),
                        gamma_.grad.data(), beta_.grad.data(), B, C, S);
