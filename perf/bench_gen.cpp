@@ -33,6 +33,7 @@ void BM_Decoder(benchmark::State& state) {
   auto prior = calo::make_gibbs_prior_sampler(calo::Backend::cpu, 10);
   const std::vector<uint8_t> z = prior->sample(s.rbm, s.energies, 1);
   uint64_t seed = 0;
+  benchmark::DoNotOptimize(s.model.decode(z, s.energies, seed, 0).data());  // warm-up: allocations
   for (auto _ : state) benchmark::DoNotOptimize(s.model.decode(z, s.energies, ++seed, 0).data());
   state.SetItemsProcessed(state.iterations() * batch);
   state.counters["us_per_shower"] =
@@ -40,7 +41,8 @@ void BM_Decoder(benchmark::State& state) {
                                                    benchmark::Counter::kInvert);
 }
 
-// sweeps = state.range(1): the prior's share grows with it; BM_Decoder is the decoder-only baseline.
+// sweeps = state.range(1): the prior's share grows with it; BM_Decoder is the decoder-only
+// baseline.
 void BM_EndToEnd(benchmark::State& state) {
   const int batch = static_cast<int>(state.range(0));
   const int sweeps = static_cast<int>(state.range(1));
@@ -48,6 +50,9 @@ void BM_EndToEnd(benchmark::State& state) {
   auto prior = calo::make_gibbs_prior_sampler(calo::Backend::cpu, sweeps);
   std::vector<float> showers;
   uint64_t seed = 0;
+  benchmark::DoNotOptimize(
+      s.model.decode(prior->sample(s.rbm, s.energies, seed), s.energies, seed, 0)
+          .data());  // warm-up: allocations
   for (auto _ : state) {
     const std::vector<uint8_t> z = prior->sample(s.rbm, s.energies, ++seed);
     const std::vector<float> u = s.model.decode(z, s.energies, seed, 0).to_vector();
@@ -64,10 +69,13 @@ void BM_EndToEnd(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_Decoder)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
+// A call takes about 0.5 s: MinTime keeps several timed calls even under scripts/bench's short
+// --benchmark_min_time.
+BENCHMARK(BM_Decoder)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 BENCHMARK(BM_EndToEnd)
     ->Args({256, 100})
     ->Args({256, 1000})
     ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+    ->UseRealTime()
+    ->MinTime(2.0);
 BENCHMARK_MAIN();
