@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <map>
 
+#include "perf/run_benchmarks.hpp"
 #include "samplers/gibbs.hpp"
 
 namespace {
@@ -54,10 +55,7 @@ BENCHMARK(BM_Gibbs)
 }  // namespace
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
+  if (!calo::perf::run_benchmarks(&argc, argv)) return 1;
   for (int chains : {1024, 4096, 16384}) {
     const auto s = g_rate.find({int(calo::GibbsPath::cpu_sparse), chains});
     const auto d = g_rate.find({int(calo::GibbsPath::cpu_dense), chains});

@@ -15,6 +15,7 @@
 
 #include "host/nn/trainer.hpp"
 #include "host/synth/shower_generator.hpp"
+#include "perf/run_benchmarks.hpp"
 
 namespace {
 
@@ -83,10 +84,7 @@ BENCHMARK(BM_TrainEpoch)
 }  // namespace
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
+  if (!calo::perf::run_benchmarks(&argc, argv)) return 1;
   if (g_samples_per_s.count(1) && g_samples_per_s.count(2))
     std::printf(
         "quickstart training: %.1f samples/s on 2 threads, %.1f on 1 thread (baseline), "
