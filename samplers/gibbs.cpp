@@ -70,40 +70,36 @@ void BlockGibbsSampler::set_rbm(const Rbm& rbm) {
 }
 
 void BlockGibbsSampler::host_states_current() const {
-  if (!device_newer_) return;
+  if (newer_ != Newer::device) return;
   d_z_.download(z_);
-  device_newer_ = false;
+  newer_ = Newer::neither;
 }
 
 void BlockGibbsSampler::run_cuda(int sweeps, float beta) {
   if (d_z_.size() != z_.size()) d_z_ = DeviceArray<uint8_t>(z_.size());
-  if (host_newer_) {
-    d_z_.upload(z_);
-    host_newer_ = false;
-  }
+  if (newer_ == Newer::host) d_z_.upload(z_);
   gibbs_sweeps_cuda(d_offsets_.data(), d_nbr_.data(), d_w_.data(), d_bias_.data(), d_z_.data(), n_,
                     chains_, seed_, sweep_, sweeps, beta);
-  device_newer_ = true;
+  newer_ = Newer::device;
 }
 
 void BlockGibbsSampler::set_states(std::span<const uint8_t> states) {
-  host_states_current();
-  host_newer_ = true;
   const size_t N = size_t(4 * n_), C = size_t(chains_);
   if (states.size() != N * C)
     fail_input("BlockGibbsSampler::set_states: got {} values, expected chains x 4n = {} x {}",
                states.size(), C, N);
+  newer_ = Newer::host;  // every state is overwritten: nothing to fetch from the device first
   for (size_t c = 0; c < C; ++c)
     for (size_t i = 0; i < N; ++i) z_[i * C + c] = states[c * N + i] ? 1 : 0;
 }
 
 void BlockGibbsSampler::clamp_energies(std::span<const float> energies_mev) {
-  host_states_current();
-  host_newer_ = true;
   const size_t C = size_t(chains_);
   if (energies_mev.size() != C)
     fail_input("BlockGibbsSampler::clamp_energies: got {} energies for {} chains",
                energies_mev.size(), C);
+  host_states_current();
+  newer_ = Newer::host;
   std::vector<uint8_t> code(static_cast<size_t>(n_));
   for (size_t c = 0; c < C; ++c) {
     energy_code(double(energies_mev[c]), n_, code.data());
@@ -113,7 +109,7 @@ void BlockGibbsSampler::clamp_energies(std::span<const float> energies_mev) {
 
 void BlockGibbsSampler::randomize(uint64_t seed) {
   host_states_current();
-  host_newer_ = true;
+  newer_ = Newer::host;
   const size_t C = size_t(chains_);
   for (size_t i = size_t(n_); i < size_t(4 * n_); ++i)
     for (size_t c = 0; c < C; ++c)
@@ -140,9 +136,9 @@ void BlockGibbsSampler::run(int sweeps, float beta) {
       break;
     case GibbsPath::cuda:
       run_cuda(sweeps, beta);
-      sweep_ += uint64_t(sweeps);
       break;
   }
+  sweep_ += uint64_t(sweeps);  // every path numbers its sweeps from sweep_
 }
 
 namespace {
@@ -239,7 +235,6 @@ void BlockGibbsSampler::run_cpu_sparse(int sweeps, float beta) {
           z[int64_t(i) * C + c0 + l] = zb[size_t(i) * kLanes + size_t(l)] > 0.5f ? 1 : 0;
     }
   }
-  sweep_ += uint64_t(sweeps);
 }
 
 // Baseline: the fields of a whole partition by dense masked GEMMs (OpenBLAS), then the same update
@@ -254,7 +249,8 @@ void BlockGibbsSampler::run_cpu_dense(int sweeps, float beta) {
   }
   std::vector<float> field(size_t(n) * size_t(C));
   const int blocks = (C + kLanes - 1) / kLanes;
-  for (int s = 0; s < sweeps; ++s, ++sweep_) {
+  for (int s = 0; s < sweeps; ++s) {
+    const uint64_t sweep = sweep_ + uint64_t(s);
     for (int p = 1; p < 4; ++p) {
       const auto& bias = rbm_->bias(p);
       for (int i = 0; i < n; ++i) std::fill_n(field.begin() + long(i) * C, C, bias[size_t(i)]);
@@ -272,7 +268,7 @@ void BlockGibbsSampler::run_cpu_dense(int sweeps, float beta) {
         for (int b = 0; b < blocks; ++b) {
           const int c0 = b * kLanes, len = std::min(kLanes, C - c0);
           const size_t at = size_t(i) * size_t(C) + size_t(c0);
-          dense_update_block(field.data() + at, len, beta, seed_, sweep_, p * n + i, N, c0, C,
+          dense_update_block(field.data() + at, len, beta, seed_, sweep, p * n + i, N, c0, C,
                              zp + at);
         }
     }

@@ -58,8 +58,9 @@ class BlockGibbsSampler {
   DeviceArray<int32_t> d_offsets_, d_nbr_;
   DeviceArray<float> d_w_, d_bias_;
   DeviceArray<uint8_t> d_z_;
-  mutable bool device_newer_ = false;  // d_z_ holds sweeps the host copy has not seen
-  bool host_newer_ = true;             // z_ changed since the last upload
+  // Which copy of the states has changes the other lacks (CUDA path only).
+  enum class Newer { neither, host, device };
+  mutable Newer newer_ = Newer::host;
 };
 
 // `sweeps` block Gibbs sweeps on the device (kernels/rbm/gibbs.cu; throws without CUDA). All
