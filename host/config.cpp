@@ -1,12 +1,11 @@
 #include "host/config.hpp"
+#include "host/text_file.hpp"
 
 #include <fmt/ranges.h>
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <functional>
-#include <sstream>
 #include <type_traits>
 
 namespace calo {
@@ -30,7 +29,8 @@ std::string line_of(const YAML::Node& node) {
   return mark.line >= 0 ? fmt::format(" (line {})", mark.line + 1) : std::string();
 }
 
-// yaml-cpp converts "1.5" to int by truncation in some versions and accepts "yes" as bool; be strict.
+// yaml-cpp converts "1.5" to int by truncation in some versions and accepts "yes" as bool; be
+// strict.
 template <typename T>
 T convert_scalar(const YAML::Node& node, bool& ok) {
   ok = false;
@@ -76,11 +76,9 @@ Config Config::load_file(const std::string& path) {
   if (!std::filesystem::exists(path)) {
     fail_input("config file '{}' does not exist", path);
   }
-  std::ifstream in(path);
-  if (!in) fail_input("cannot open config file '{}'", path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return load_string(text.str(), path);
+  const auto text = read_text_file(path);
+  if (!text) fail_input("cannot open config file '{}'", path);
+  return load_string(*text, path);
 }
 
 Config Config::load_string(const std::string& text, const std::string& origin) {
@@ -99,10 +97,13 @@ Config Config::load_string(const std::string& text, const std::string& origin) {
   return Config(state);
 }
 
-ConfigNode Config::root() const { return ConfigNode(state_, state_->document, ""); }
+ConfigNode Config::root() const {
+  return ConfigNode(state_, state_->document, "");
+}
 
 void Config::check_all_keys_used() const {
-  // Depth-first walk: a key that was never read is unknown; recurse only into maps read as children.
+  // Depth-first walk: a key that was never read is unknown; recurse only into maps read as
+  // children.
   std::function<void(const YAML::Node&, const std::string&)> walk = [&](const YAML::Node& node,
                                                                         const std::string& prefix) {
     std::vector<std::string> known;
@@ -110,7 +111,8 @@ void Config::check_all_keys_used() const {
       const bool below = prefix.empty() ? true : path.rfind(prefix + ".", 0) == 0;
       if (!below) continue;
       std::string rest = prefix.empty() ? path : path.substr(prefix.size() + 1);
-      if (!rest.empty() && rest.back() == '.') rest.pop_back();  // "child." marks a map read as child
+      if (!rest.empty() && rest.back() == '.')
+        rest.pop_back();  // "child." marks a map read as child
       if (!rest.empty() && rest.find('.') == std::string::npos &&
           std::find(known.begin(), known.end(), rest) == known.end()) {
         known.push_back(rest);
@@ -121,7 +123,8 @@ void Config::check_all_keys_used() const {
       const std::string path = prefix.empty() ? key : prefix + "." + key;
       if (!state_->used.count(path)) {
         fail_input("{}: unknown key '{}'{}; valid keys here are: {}", state_->origin, path,
-                   line_of(entry.first), known.empty() ? "(none)" : fmt::format("{}", fmt::join(known, ", ")));
+                   line_of(entry.first),
+                   known.empty() ? "(none)" : fmt::format("{}", fmt::join(known, ", ")));
       }
       if (entry.second.IsMap() && state_->used.count(path + ".")) walk(entry.second, path);
     }
@@ -137,7 +140,9 @@ std::string ConfigNode::full_key(std::string_view key) const {
   return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
 }
 
-void ConfigNode::mark_used(std::string_view key) const { state_->used.insert(full_key(key)); }
+void ConfigNode::mark_used(std::string_view key) const {
+  state_->used.insert(full_key(key));
+}
 
 std::string ConfigNode::where(std::string_view key) const {
   std::string line;
@@ -180,7 +185,8 @@ T ConfigNode::get(std::string_view key) const {
 ConfigNode ConfigNode::child(std::string_view key) const {
   const YAML::Node value = value_node(key);
   if (!value.IsMap()) fail_input("{} must be a map of 'key: value' entries", where(key));
-  state_->used.insert(full_key(key) + ".");  // marks "descend into this map" for the unknown-key walk
+  state_->used.insert(full_key(key) +
+                      ".");  // marks "descend into this map" for the unknown-key walk
   return ConfigNode(state_, value, full_key(key));
 }
 

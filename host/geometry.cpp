@@ -3,12 +3,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <numbers>
 #include <regex>
 #include <sstream>
 
 #include "host/error.hpp"
+#include "host/text_file.hpp"
 #include "kernels/voxel_index.hpp"
 
 namespace calo {
@@ -29,28 +29,29 @@ std::string data_dir() {
 }
 
 Geometry Geometry::from_xml_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) fail_input("cannot open binning XML '{}'", path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return from_xml_string(text.str(), path);
+  const auto text = read_text_file(path);
+  if (!text) fail_input("cannot open binning XML '{}'", path);
+  return from_xml_string(*text, path);
 }
 
 Geometry Geometry::from_xml_string(const std::string& xml, const std::string& origin) {
   Geometry g;
   const std::regex bin_re("<Bin\\b([^>]*)>");
   std::smatch bin;
-  if (!std::regex_search(xml, bin, bin_re)) fail_input("{}: no <Bin> element: not a CaloChallenge binning XML", origin);
+  if (!std::regex_search(xml, bin, bin_re))
+    fail_input("{}: no <Bin> element: not a CaloChallenge binning XML", origin);
   g.name_ = attribute(bin[1].str(), "name");
   const std::string pid = attribute(bin[1].str(), "pid");
   g.pid_ = pid.empty() ? 0 : std::atoi(pid.c_str());
 
   const std::regex layer_re("<Layer\\b([^>]*)/?>");
-  for (auto it = std::sregex_iterator(xml.begin(), xml.end(), layer_re); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(xml.begin(), xml.end(), layer_re);
+       it != std::sregex_iterator(); ++it) {
     const std::string tag = (*it)[1].str();
     const std::string id = attribute(tag, "id");
     if (std::atoi(id.c_str()) != g.n_layers()) {
-      fail_input("{}: layer ids must run 0,1,2,... in order; found id '{}' at position {}", origin, id, g.n_layers());
+      fail_input("{}: layer ids must run 0,1,2,... in order; found id '{}' at position {}", origin,
+                 id, g.n_layers());
     }
     LayerBinning layer;
     std::stringstream edges(attribute(tag, "r_edges"));
@@ -65,7 +66,8 @@ Geometry Geometry::from_xml_string(const std::string& xml, const std::string& or
     layer.n_alpha = n_alpha.empty() ? 1 : std::atoi(n_alpha.c_str());
     if (layer.n_alpha < 1) fail_input("{}: layer {} has n_bin_alpha={}", origin, id, n_alpha);
     for (size_t i = 1; i < layer.r_edges.size(); ++i) {
-      if (!(layer.r_edges[i] > layer.r_edges[i - 1])) fail_input("{}: layer {} radial edges are not increasing", origin, id);
+      if (!(layer.r_edges[i] > layer.r_edges[i - 1]))
+        fail_input("{}: layer {} radial edges are not increasing", origin, id);
     }
     g.layers_.push_back(std::move(layer));
   }
@@ -92,10 +94,15 @@ Geometry Geometry::dataset(const std::string& name) {
     return std::filesystem::exists(path) ? from_xml_file(path) : dataset2();
   }
   std::string file;
-  if (name == "3") file = "binning_dataset_3.xml";
-  else if (name == "1-photons") file = "binning_dataset_1_photons.xml";
-  else if (name == "1-pions") file = "binning_dataset_1_pions.xml";
-  else fail_input("unknown dataset '{}': use 2, 3, 1-photons or 1-pions, or pass a binning XML file", name);
+  if (name == "3")
+    file = "binning_dataset_3.xml";
+  else if (name == "1-photons")
+    file = "binning_dataset_1_photons.xml";
+  else if (name == "1-pions")
+    file = "binning_dataset_1_pions.xml";
+  else
+    fail_input("unknown dataset '{}': use 2, 3, 1-photons or 1-pions, or pass a binning XML file",
+               name);
   return from_xml_file(data_dir() + "/binning/" + file);
 }
 
@@ -118,7 +125,8 @@ bool Geometry::is_regular() const {
 int Geometry::voxel_index(int layer, int alpha, int r) const {
   const LayerBinning& l = layers_.at(layer);
   if (alpha < 0 || alpha >= l.n_alpha || r < 0 || r >= l.n_r()) {
-    fail("voxel ({}, {}, {}) is outside layer {} ({} alpha x {} r)", layer, alpha, r, layer, l.n_alpha, l.n_r());
+    fail("voxel ({}, {}, {}) is outside layer {} ({} alpha x {} r)", layer, alpha, r, layer,
+         l.n_alpha, l.n_r());
   }
   return offsets_[layer] + voxel_index_regular(0, alpha, r, l.n_alpha, l.n_r());
 }

@@ -1,11 +1,10 @@
 #include "qpu/calibrate.hpp"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "host/atomic_file.hpp"
 #include "host/error.hpp"
+#include "host/text_file.hpp"
 #include "qpu/sapi_standin.hpp"
 
 namespace calo::qpu {
@@ -54,10 +53,7 @@ void store_beta_eff(const std::string& model_path, const BetaEstimate& e,
 std::optional<double> load_beta_eff(const std::string& model_path) {
   const std::string path = beta_sidecar_path(model_path);
   if (!std::filesystem::exists(path)) return std::nullopt;
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const auto j = nlohmann::json::parse(ss.str(), nullptr, false);
+  const auto j = nlohmann::json::parse(read_text_file(path).value_or(""), nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("beta_eff") || !j["beta_eff"].is_number() ||
       !(j["beta_eff"].get<double>() > 0))
     fail_input("{}: expected JSON with a positive 'beta_eff'; rerun calo_qpu_calibrate", path);

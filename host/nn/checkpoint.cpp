@@ -4,9 +4,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "host/error.hpp"
+#include "host/text_file.hpp"
 
 namespace calo::nn {
 namespace fs = std::filesystem;
@@ -27,11 +27,9 @@ T take(std::ifstream& in, const std::string& path) {
 }
 
 std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail_input("cannot read '{}' (incomplete checkpoint?)", path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  auto text = read_text_file(path);
+  if (!text) fail_input("cannot read '{}' (incomplete checkpoint?)", path);
+  return std::move(*text);
 }
 
 void write_text(const std::string& path, const std::string& text) {

@@ -5,9 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -19,6 +17,7 @@
 #include "host/nn/checkpoint.hpp"
 #include "host/progress.hpp"
 #include "host/split.hpp"
+#include "host/text_file.hpp"
 #include "kernels/transform.hpp"
 #include "qpu/topology/graph.hpp"
 #include "samplers/rbm_learning.hpp"
@@ -42,11 +41,9 @@ LinearSchedule read_schedule(const ConfigNode& n, const char* key, LinearSchedul
 }
 
 std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail_input("cannot read config '{}' (missing or unreadable)", path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  auto text = read_text_file(path);
+  if (!text) fail_input("cannot read config '{}' (missing or unreadable)", path);
+  return std::move(*text);
 }
 
 NamedArrays model_arrays(Calo4pQVAE& m) {
