@@ -10,6 +10,15 @@ namespace {
 struct Dims {
   int64_t B, C, S;
 };
+// (batch, channels, positions) of an input (B, channels, ...) on the scale's backend.
+Dims forward_dims(const Tensor& input, const Tensor& scale, int channels, const std::string& name) {
+  if (input.rank() < 2 || input.dim(1) != channels)
+    fail_input("{}: expected input (B, {}, ...), got {}", name, channels,
+               shape_string(input.shape()));
+  require_same_backend(scale, input.backend(), name, "the scale");
+  const int64_t B = input.dim(0), C = channels;
+  return {B, C, input.numel() / (B * C)};
+}
 // (batch, channels, positions) of a gradient, which must match the cached normalised input.
 Dims backward_dims(const Tensor& grad_output, const Tensor& xhat, int channels,
                    const std::string& name) {
@@ -38,12 +47,8 @@ std::vector<Buffer> BatchNorm::buffers() {
 }
 
 Tensor BatchNorm::forward(const Tensor& input, bool training) {
-  if (input.rank() < 2 || input.dim(1) != channels_)
-    fail_input("{}: expected input (B, {}, ...), got {}", name_, channels_,
-               shape_string(input.shape()));
+  const auto [B, C, S] = forward_dims(input, gamma_.value, channels_, name_);
   const Backend where = input.backend();
-  require_same_backend(gamma_.value, where, name_, "the scale");
-  const int64_t B = input.dim(0), C = channels_, S = input.numel() / (B * C);
   if (training && B * S < 2)
     fail_input("{}: training batch norm needs more than one value per channel", name_);
   Tensor y(input.shape(), where);
@@ -88,12 +93,8 @@ GroupNorm1::GroupNorm1(int channels, float eps, std::string name)
 }
 
 Tensor GroupNorm1::forward(const Tensor& input, bool /*training*/) {
-  if (input.rank() < 2 || input.dim(1) != channels_)
-    fail_input("{}: expected input (B, {}, ...), got {}", name_, channels_,
-               shape_string(input.shape()));
+  const auto [B, C, S] = forward_dims(input, gamma_.value, channels_, name_);
   const Backend where = input.backend();
-  require_same_backend(gamma_.value, where, name_, "the scale");
-  const int64_t B = input.dim(0), C = channels_, S = input.numel() / (B * C);
   // Per-sample statistics = batch-norm statistics of the (1, B, C*S) view with unit scale.
   Tensor h({B});
   h.fill(1.0f);
