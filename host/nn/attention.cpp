@@ -8,6 +8,30 @@
 
 namespace calo::nn {
 
+namespace {
+
+// x[i * stride], i < count  <-  scale * softmax(x) (max-subtracted, sums in double).
+void softmax_strided(float* x, int64_t count, int64_t stride, float scale) {
+  float m = -INFINITY;
+  for (int64_t i = 0; i < count; ++i) m = std::max(m, x[i * stride]);
+  double sum = 0.0;
+  for (int64_t i = 0; i < count; ++i) sum += std::exp(double(x[i * stride] - m));
+  for (int64_t i = 0; i < count; ++i)
+    x[i * stride] = float(std::exp(double(x[i * stride] - m)) / sum) * scale;
+}
+
+// Gradient through y = scale * softmax(x) along the same strided slice: g <- y (g - sum y g /
+// scale).
+void softmax_strided_backward(const float* y, float* g, int64_t count, int64_t stride,
+                              float scale) {
+  double dot = 0.0;
+  for (int64_t i = 0; i < count; ++i) dot += double(y[i * stride]) * g[i * stride];
+  dot /= scale;
+  for (int64_t i = 0; i < count; ++i) g[i * stride] = float(y[i * stride] * (g[i * stride] - dot));
+}
+
+}  // namespace
+
 LinearAttention::LinearAttention(int channels, uint64_t seed, std::string name)
     : channels_(channels),
       name_(std::move(name)),
@@ -55,21 +79,8 @@ Tensor LinearAttention::forward(const Tensor& input, bool training) {
     std::copy_n(src, block, q);
     std::copy_n(src + block, block, k);
     std::copy_n(src + 2 * block, block, v);
-    for (int64_t n = 0; n < S; ++n) {  // q: softmax over the 32 channels at each position
-      float m = -INFINITY;
-      for (int64_t d = 0; d < E; ++d) m = std::max(m, q[d * S + n]);
-      double sum = 0.0;
-      for (int64_t d = 0; d < E; ++d) sum += std::exp(double(q[d * S + n] - m));
-      for (int64_t d = 0; d < E; ++d)
-        q[d * S + n] = float(std::exp(double(q[d * S + n] - m)) / sum) * scale;
-    }
-    for (int64_t d = 0; d < E; ++d) {  // k: softmax over the positions of each channel
-      float* row = k + d * S;
-      const float m = *std::max_element(row, row + S);
-      double sum = 0.0;
-      for (int64_t n = 0; n < S; ++n) sum += std::exp(double(row[n] - m));
-      for (int64_t n = 0; n < S; ++n) row[n] = float(std::exp(double(row[n] - m)) / sum);
-    }
+    for (int64_t n = 0; n < S; ++n) softmax_strided(q + n, E, S, scale);     // over channels
+    for (int64_t d = 0; d < E; ++d) softmax_strided(k + d * S, S, 1, 1.0f);  // over positions
     float* ctx = ctx_.data() + b * E * E;
     ops::gemm(Backend::cpu, false, true, E, E, S, 1.0f, k, v, 0.0f, ctx);  // ctx = k v^T
     ops::gemm(Backend::cpu, true, false, E, S, E, 1.0f, ctx, q, 0.0f,
@@ -101,19 +112,8 @@ Tensor LinearAttention::backward(const Tensor& grad_output) {
     // ctx = k v^T: gk = gctx v, gv = gctx^T k.
     ops::gemm(Backend::cpu, false, false, E, S, E, 1.0f, gctx.data(), v, 0.0f, gk);
     ops::gemm(Backend::cpu, true, false, E, S, E, 1.0f, gctx.data(), k, 0.0f, gv);
-    // q = scale * P, P = softmax over channels: gx = q (g - sum_d' P g).
-    for (int64_t n = 0; n < S; ++n) {
-      double dot = 0.0;
-      for (int64_t d = 0; d < E; ++d) dot += double(q[d * S + n]) * gq[d * S + n];
-      dot /= scale;
-      for (int64_t d = 0; d < E; ++d) gq[d * S + n] = float(q[d * S + n] * (gq[d * S + n] - dot));
-    }
-    // k = softmax over positions: gx = k (g - sum_n k g).
-    for (int64_t d = 0; d < E; ++d) {
-      double dot = 0.0;
-      for (int64_t n = 0; n < S; ++n) dot += double(k[d * S + n]) * gk[d * S + n];
-      for (int64_t n = 0; n < S; ++n) gk[d * S + n] = float(k[d * S + n] * (gk[d * S + n] - dot));
-    }
+    for (int64_t n = 0; n < S; ++n) softmax_strided_backward(q + n, gq + n, E, S, scale);
+    for (int64_t d = 0; d < E; ++d) softmax_strided_backward(k + d * S, gk + d * S, S, 1, 1.0f);
   }
   return to_qkv_.backward(gqkv.to(where_));
 }

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 
 #include "host/error.hpp"
 #include "host/nn/ops.hpp"
+#include "kernels/math.hpp"
 
 namespace calo::nn {
 
@@ -65,12 +65,6 @@ Tensor combine_eval(const Tensor& acts, const Tensor& hit_logits, uint64_t seed,
   return y;
 }
 
-namespace {
-double softplus(double x) {
-  return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x)));
-}
-}  // namespace
-
 double conditional_energy(const Rbm& prior, const float* code, const float* z) {
   const size_t n = size_t(prior.n());
   auto unit = [&](int p, size_t i) { return double(p == 0 ? code[i] : z[size_t(p - 1) * n + i]); };
@@ -110,7 +104,7 @@ KlResult kl_terms(const Rbm& prior, std::span<const float> code, std::span<const
     const double l = logits[i], zi = z[i];
     ent -= zi * softplus(-l) + (1.0 - zi) * softplus(l);
     if (gradients) {
-      const double sig = 1.0 / (1.0 + std::exp(-l));
+      const double sig = sigmoid(l);
       r.grad_logits[i] = float(s * (zi - sig));
       r.grad_z[i] = float(s * l);  // d/dz [z ln sigma(l) + (1-z) ln(1-sigma(l))] = l
     }
