@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Profiles a short `calo_train --backend cuda` run with Nsight Systems and Nsight Compute.
 # Run on a GPU node:  perf/nsight/profile_train.sh DATA.h5 [CONFIG]
-# calo_train --max-batches N stops after N batches (checkpoint written, exit 0). With the default
-# Dataset-2 config the decoder's LinearAttention runs its softmax/context part on the host
-# (host/nn/attention.hpp): expect device<->host copies of (B, 96, 45, 16, 9) in the trace.
+# calo_train --max-batches N stops after N batches (checkpoint written, exit 0). With a config
+# that sets model.decoder_attention: true (off in the Dataset-2 configs) the decoder's
+# LinearAttention runs its softmax/context part on the host (host/nn/attention.hpp): expect
+# device<->host copies of (B, 96, 45, 16, 9) in the trace.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${BUILD_DIR:-$root/build}
