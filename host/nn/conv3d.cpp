@@ -33,8 +33,9 @@ Conv3d::Conv3d(int in_ch, int out_ch, Dims3 kernel, Dims3 stride, Padding3d padd
   if (in_ch <= 0 || out_ch <= 0 || kernel.d <= 0 || kernel.h <= 0 || kernel.w <= 0 ||
       stride.d <= 0 || stride.h <= 0 || stride.w <= 0)
     fail_input("{}: channels, kernel and stride must be positive", name_);
-  if (padding == Padding3d::cylindrical && (kernel.d != 3 || kernel.h != 3 || kernel.w != 3))
-    fail_input("{}: cylindrical padding needs a 3x3x3 kernel (reference p=1)", name_);
+  // z is never padded, so any kd; phi and r are padded by one (the reference's p=1) and need 3.
+  if (padding == Padding3d::cylindrical && (kernel.h != 3 || kernel.w != 3))
+    fail_input("{}: cylindrical padding needs a kernel of 3 in phi and r (reference p=1)", name_);
   const int64_t fan_in = static_cast<int64_t>(in_ch) * kernel.d * kernel.h * kernel.w;
   weight_ = make_uniform_param(name_ + ".weight", {out_ch, in_ch, kernel.d, kernel.h, kernel.w},
                                fan_in, seed, 0);
@@ -114,6 +115,7 @@ Tensor Conv3d::backward(const Tensor& grad_output) {
     ops::im2col(where, g, input_.data() + b * in_stride, col.data());
     ops::gemm(where, false, true, out_ch_, rows, L, 1.0f, gy, col.data(), 1.0f,
               weight_.grad.data());
+    if (!input_gradient_) continue;
     ops::gemm(where, true, false, rows, L, out_ch_, 1.0f, weight_.value.data(), gy, 0.0f,
               col.data());
     ops::col2im(where, g, col.data(), grad_in.data() + b * in_stride);

@@ -12,9 +12,9 @@
 namespace calo::nn {
 
 // none: valid convolution. zero: PyTorch padding=1 on all three axes (zeros).
-// cylindrical (only kernel 3, the reference's "p=1"): H padded circularly by 1 on both sides; W
-// gets one extra row at r=-1 equal to r=0 at alpha+H/2 (180 degrees); D and the outer r edge
-// unpadded.
+// cylindrical (kernel 3 in H and W, any in D; the reference's "p=1"): H padded circularly by 1 on
+// both sides; W gets one extra row at r=-1 equal to r=0 at alpha+H/2 (180 degrees); D and the outer
+// r edge unpadded.
 enum class Padding3d { none, zero, cylindrical };
 
 struct Dims3 {
@@ -38,6 +38,9 @@ class Conv3d : public Layer {
   Param& weight() { return weight_; }
   Param* bias() { return has_bias_ ? &bias_ : nullptr; }
   Padding3d padding() const { return padding_; }
+  // false for a first layer fed with data: backward then skips the input gradient (half its cost)
+  // and returns zeros.
+  void set_input_gradient(bool on) { input_gradient_ = on; }
 
  private:
   int in_ch_, out_ch_;
@@ -47,6 +50,7 @@ class Conv3d : public Layer {
   std::string name_;
   Param weight_, bias_;
   Tensor input_;  // cached for backward
+  bool input_gradient_ = true;
 };
 
 // Geometry of a convolution from an input of shape `in` to an output of shape `out` (B, C, D, H,

@@ -21,16 +21,39 @@ void gemm(Backend where, bool trans_a, bool trans_b, int64_t M, int64_t N, int64
               static_cast<int>(K), alpha, A, lda, B, ldb, beta, C, static_cast<int>(N));
 }
 
+namespace {
+// Walks the columns (od, oh, ow) of im2col row `r` in order, calling f(col, source) with the
+// source from the same CALO_HD padding map the CUDA kernel uses (conv_padded_to_input); the
+// row's kernel offsets are decoded once instead of dividing per element.
+template <class F>
+inline void for_row_columns(const ConvGeom& g, int64_t r, F f) {
+  const int kx = static_cast<int>(r % g.kw);
+  const int ky = static_cast<int>((r / g.kw) % g.kh);
+  const int kz = static_cast<int>((r / (static_cast<int64_t>(g.kw) * g.kh)) % g.kd);
+  const int64_t ch = r / (static_cast<int64_t>(g.kw) * g.kh * g.kd);
+  const int64_t chan_base = ch * (static_cast<int64_t>(g.D) * g.H * g.W);
+  int64_t col = 0;
+  for (int od = 0; od < g.Do; ++od) {
+    const int pd = od * g.sd + kz;
+    for (int oh = 0; oh < g.Ho; ++oh) {
+      const PaddedRow row = conv_padded_row(g, pd, oh * g.sh + ky);
+      for (int ow = 0; ow < g.Wo; ++ow, ++col) {
+        const int64_t s = conv_padded_in_row(g, row, ow * g.sw + kx);
+        f(col, s < 0 ? int64_t{-1} : chan_base + s);
+      }
+    }
+  }
+}
+}  // namespace
+
 void im2col(Backend where, const ConvGeom& g, const float* x, float* col) {
   if (where == Backend::cuda) return gpu::im2col(g, x, col);
   const int64_t rows = static_cast<int64_t>(g.C) * g.kd * g.kh * g.kw;
   const int64_t cols = static_cast<int64_t>(g.Do) * g.Ho * g.Wo;
 #pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t c = 0; c < cols; ++c) {
-      const int64_t s = conv_col_source(g, r, c);
-      col[r * cols + c] = s < 0 ? 0.0f : x[s];
-    }
+    float* out = col + r * cols;
+    for_row_columns(g, r, [&](int64_t c, int64_t s) { out[c] = s < 0 ? 0.0f : x[s]; });
   }
 }
 
@@ -43,10 +66,10 @@ void col2im(Backend where, const ConvGeom& g, const float* col, float* x) {
 #pragma omp parallel for schedule(static)
   for (int64_t ch = 0; ch < g.C; ++ch) {
     for (int64_t r = ch * per_channel; r < (ch + 1) * per_channel; ++r) {
-      for (int64_t c = 0; c < cols; ++c) {
-        const int64_t s = conv_col_source(g, r, c);
-        if (s >= 0) x[s] += col[r * cols + c];
-      }
+      const float* in = col + r * cols;
+      for_row_columns(g, r, [&](int64_t c, int64_t s) {
+        if (s >= 0) x[s] += in[c];
+      });
     }
   }
 }

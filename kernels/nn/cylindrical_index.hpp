@@ -31,26 +31,47 @@ CALO_HD_INLINE int conv_padded_extent(PadMode mode, int axis, int n) {
   return n;
 }
 
-// Input coordinate of padded coordinates (pd, ph, pw) -> flat spatial index or -1 (zero pad).
-CALO_HD_INLINE int64_t conv_padded_to_input(const ConvGeom& g, int pd, int ph, int pw) {
-  int d = pd, h = ph, w = pw;
+// The padding map in two steps, so a loop over r can hoist the (z, phi) part: the row (pd, ph)
+// gives the flat index of its voxel (d, h, 0) and, for the cylindrical r = -1 column, of the
+// voxel (d, h + H/2, 0); base = -1 when the whole padded row is outside the input.
+struct PaddedRow {
+  int64_t base, opposite;
+};
+
+CALO_HD_INLINE PaddedRow conv_padded_row(const ConvGeom& g, int pd, int ph) {
+  int d = pd, h = ph;
   if (g.mode == PadMode::zero) {
     d -= 1;
     h -= 1;
-    w -= 1;
-    if (d < 0 || d >= g.D || h < 0 || h >= g.H || w < 0 || w >= g.W) return -1;
+    if (h < 0 || h >= g.H) d = -1;
   } else if (g.mode == PadMode::cylindrical) {
     h = ((ph - 1) % g.H + g.H) % g.H;  // phi periodic
-    w = pw - 1;
-    if (w < 0) {  // r = -1: r = 0 rotated by 180 degrees
-      w = 0;
-      h = (h + g.H / 2) % g.H;
-    }
-    if (d < 0 || d >= g.D || w >= g.W) return -1;
-  } else {
-    if (d < 0 || d >= g.D || h < 0 || h >= g.H || w < 0 || w >= g.W) return -1;
+  } else if (h < 0 || h >= g.H) {
+    d = -1;
   }
-  return (static_cast<int64_t>(d) * g.H + h) * g.W + w;
+  if (d < 0 || d >= g.D) return {-1, -1};
+  const int64_t plane = static_cast<int64_t>(d) * g.H;
+  const int64_t opposite = (plane + (h + g.H / 2) % g.H) * g.W;  // r = -1: r = 0 at 180 degrees
+  return {(plane + h) * g.W, opposite};
+}
+
+// Flat index of padded column pw in `row`, or -1 (zero pad).
+CALO_HD_INLINE int64_t conv_padded_in_row(const ConvGeom& g, const PaddedRow& row, int pw) {
+  if (row.base < 0) return -1;
+  int w = pw;
+  if (g.mode == PadMode::zero) {
+    w -= 1;
+  } else if (g.mode == PadMode::cylindrical) {
+    w -= 1;
+    if (w < 0) return row.opposite;
+  }
+  if (w < 0 || w >= g.W) return -1;
+  return row.base + w;
+}
+
+// Input coordinate of padded coordinates (pd, ph, pw) -> flat spatial index or -1 (zero pad).
+CALO_HD_INLINE int64_t conv_padded_to_input(const ConvGeom& g, int pd, int ph, int pw) {
+  return conv_padded_in_row(g, conv_padded_row(g, pd, ph), pw);
 }
 
 // The input voxel read by output (od, oh, ow) at kernel offset (kz, ky, kx), or -1.

@@ -6,6 +6,7 @@
 #include "host/nn/conv3d.hpp"
 #include "host/nn/conv_transpose3d.hpp"
 #include "host/nn/linear.hpp"
+#include "host/nn/ops.hpp"
 #include "kernels/nn/cylindrical_index.hpp"
 #include "tests/nn/test_layer_util.hpp"
 
@@ -88,6 +89,35 @@ std::vector<float> reference_cylindrical_conv(const Tensor& x, Conv3d& conv, Dim
             out[(((b * O + o) * os[2] + od) * os[3] + oh) * os[4] + ow] = static_cast<float>(acc);
           }
   return out;
+}
+
+// The CPU im2col/col2im walk rows incrementally; the CUDA kernels call conv_col_source per element.
+// Both must read the same voxels, for every padding mode, stride and a kd != 3 cylindrical kernel.
+TEST(Im2col, CpuLoopsEqualTheSharedColumnSource) {
+  const ConvGeom geoms[] = {
+      {2, 7, 16, 9, 3, 3, 3, 2, 1, 1, 3, 16, 8, PadMode::cylindrical},
+      {3, 8, 8, 6, 3, 3, 3, 1, 2, 1, 6, 4, 5, PadMode::cylindrical},
+      {2, 6, 16, 10, 2, 3, 3, 1, 1, 1, 5, 16, 9, PadMode::cylindrical},
+      {2, 5, 4, 3, 3, 3, 3, 1, 1, 1, 5, 4, 3, PadMode::zero},
+      {2, 8, 8, 6, 3, 3, 3, 2, 2, 1, 3, 3, 4, PadMode::none},
+  };
+  for (const ConvGeom& g : geoms) {
+    const int64_t rows = int64_t(g.C) * g.kd * g.kh * g.kw, cols = int64_t(g.Do) * g.Ho * g.Wo;
+    const int64_t in_n = int64_t(g.C) * g.D * g.H * g.W;
+    std::vector<float> x(static_cast<size_t>(in_n));
+    for (int64_t i = 0; i < in_n; ++i) x[size_t(i)] = float(i + 1);
+    std::vector<float> col(size_t(rows * cols)), back(size_t(in_n), 0.0f),
+        want_back(size_t(in_n), 0.0f);
+    ops::im2col(Backend::cpu, g, x.data(), col.data());
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c) {
+        const int64_t s = conv_col_source(g, r, c);
+        ASSERT_EQ(col[size_t(r * cols + c)], s < 0 ? 0.0f : x[size_t(s)]) << r << " " << c;
+        if (s >= 0) want_back[size_t(s)] += col[size_t(r * cols + c)];
+      }
+    ops::col2im(Backend::cpu, g, col.data(), back.data());
+    for (int64_t i = 0; i < in_n; ++i) ASSERT_EQ(back[size_t(i)], want_back[size_t(i)]) << i;
+  }
 }
 
 TEST(Conv3d, CylindricalForwardMatchesExplicitPadding) {
