@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "host/error.hpp"
 #include "host/nn/activations.hpp"
 #include "host/nn/attention.hpp"
@@ -15,7 +18,6 @@
 namespace calo::nn {
 namespace {
 
-constexpr int kDecD = 11, kDecH = 4, kDecW = 3;  // decoder seed grid, upsampled to (45, 16, 9)
 constexpr uint64_t kGumbelStream = 1000;
 constexpr uint64_t kDecodeStream = 2000;
 
@@ -30,21 +32,37 @@ Tensor host_sum(const Tensor& a, const Tensor& b) {
 
 }  // namespace
 
+namespace {
+// `key: c` (a base width: the reference's ratios, scaled) or `key: [c0, c1, ...]`.
+std::vector<int> read_channels(const ConfigNode& node, const char* key, size_t count,
+                               const std::vector<int>& scale) {
+  std::vector<int> v;
+  try {
+    v = node.get<std::vector<int>>(key);
+  } catch (const InputError&) {
+    const int c = node.get<int>(key);
+    for (int s : scale) v.push_back(c * s);
+  }
+  if (v.size() != count)
+    fail_input("{}: needs {} channel counts, got {}", node.where(key), count, v.size());
+  for (int c : v)
+    if (c < 1 || c > 4096)
+      fail_input("{}: channel counts must be in 1..4096, got {}", node.where(key), c);
+  return v;
+}
+}  // namespace
+
 ModelConfig ModelConfig::from_config(const ConfigNode& node) {
   ModelConfig c;
   c.n = node.get<int>("nodes_per_partition");
-  c.enc_channels = node.get<int>("encoder_channels");
-  c.dec_channels = node.get<int>("decoder_channels");
+  c.enc_channels = read_channels(node, "encoder_channels", 4, {1, 2, 4, 8});
+  c.dec_channels = read_channels(node, "decoder_channels", 3, {4, 2, 1});
   c.seed = node.get<int>("init_seed", 1);
   c.mse_coefficient = static_cast<float>(node.get<double>("mse_coefficient", 0.01));
   c.mse_exp_weight = static_cast<float>(node.get<double>("mse_exp_weight", 0.5));
   c.decoder_attention = node.get<bool>("decoder_attention", false);
   if (c.n < 1 || c.n > 4096)
     fail_input("{}: must be in 1..4096, got {}", node.where("nodes_per_partition"), c.n);
-  if (c.enc_channels < 1 || c.enc_channels > 1024)
-    fail_input("{}: must be in 1..1024, got {}", node.where("encoder_channels"), c.enc_channels);
-  if (c.dec_channels < 1 || c.dec_channels > 1024)
-    fail_input("{}: must be in 1..1024, got {}", node.where("decoder_channels"), c.dec_channels);
   return c;
 }
 
@@ -58,91 +76,129 @@ Tensor energy_column(std::span<const float> energies, Backend where) {
   return Tensor::from_host({static_cast<int64_t>(v.size()), 1}, v).to(where);
 }
 
+namespace {
+constexpr float kPreluInit = 0.02f;  // reference PReLU(C, init 0.02)
+
+// conv (cylindrical 3x3x3 or valid) + BatchNorm + PReLU, named "<p>.convK/.bnK/.actK".
+Shape conv_bn_prelu(Sequential& seq, const std::string& p, int k, const Shape& in, int out_ch,
+                    Dims3 stride, Padding3d pad, uint64_t seed) {
+  auto& c = seq.emplace<Conv3d>(static_cast<int>(in[1]), out_ch, Dims3{3, 3, 3}, stride, pad, true,
+                                seed, fmt::format("{}.conv{}", p, k));
+  seq.emplace<BatchNorm>(out_ch, 1e-5f, 0.1f, fmt::format("{}.bn{}", p, k));
+  seq.emplace<PReLU>(out_ch, kPreluInit, fmt::format("{}.act{}", p, k));
+  return c.output_shape(in);
+}
+
+// Decoder head: ConvT(in -> D2, k(4,2,4), s(2,2,1)) + BatchNorm + PReLU [+ GroupNorm -> SiLU ->
+// LinearAttention] -> valid conv k(2,1,2) to one channel; returns that last conv. Like the
+// reference decoder it has no periodic padding.
+Conv3d& decoder_head(Sequential& seq, const std::string& p, int in_ch, int ch, bool attention,
+                     uint64_t seed) {
+  seq.emplace<ConvTranspose3d>(in_ch, ch, Dims3{4, 2, 4}, Dims3{2, 2, 1}, seed + 1, true,
+                               p + ".up");
+  seq.emplace<BatchNorm>(ch, 1e-5f, 0.1f, p + ".bn");
+  seq.emplace<PReLU>(ch, kPreluInit, p + ".act");
+  if (attention) {
+    seq.emplace<GroupNorm1>(ch, 1e-5f, p + ".attention_norm");
+    seq.emplace<SiLU>(p + ".attention_act");
+    seq.emplace<LinearAttention>(ch, seed + 2, p + ".attention");
+  }
+  return seq.emplace<Conv3d>(ch, 1, Dims3{2, 1, 2}, Dims3{1, 1, 1}, Padding3d::none, true, seed + 3,
+                             p + ".out");
+}
+}  // namespace
+
 Calo4pQVAE::Calo4pQVAE(const ModelConfig& config) : cfg_(config) {
-  const int C = cfg_.enc_channels, n = cfg_.n;
+  const std::vector<int>& E = cfg_.enc_channels;
+  const std::vector<int>& D = cfg_.dec_channels;
+  if (E.size() != 4 || D.size() != 3)
+    fail_input("model: encoder needs 4 channel counts and decoder 3, got {} and {}", E.size(),
+               D.size());
+  const int n = cfg_.n;
   const uint64_t s = static_cast<uint64_t>(cfg_.seed) * 1000;
   for (int k = 0; k < 3; ++k) {
     const std::string p = fmt::format("encoder.level{}", k);
-    auto seq = std::make_unique<Sequential>(p);
-    auto& c0 = seq->emplace<Conv3d>(2, C, Dims3{3, 3, 3}, Dims3{2, 2, 1}, Padding3d::cylindrical,
-                                    true, s + 10 * k + 1, p + ".conv0");
-    seq->emplace<LeakyReLU>(0.02f, p + ".act0");
-    auto& c1 = seq->emplace<Conv3d>(C, C, Dims3{3, 3, 3}, Dims3{2, 2, 2}, Padding3d::cylindrical,
-                                    true, s + 10 * k + 2, p + ".conv1");
-    seq->emplace<LeakyReLU>(0.02f, p + ".act1");
-    seq->emplace<Flatten>(p + ".flatten");
-    const Shape out = c1.output_shape(c0.output_shape({1, 2, kLayers, kAlpha, kRadii}));
-    enc_features_ = shape_numel(out);
-    enc_conv_.push_back(std::move(seq));
-    enc_head_.push_back(std::make_unique<Linear>(static_cast<int>(enc_features_) + k * n, n,
-                                                 s + 10 * k + 3, true, p + ".head"));
+    const uint64_t ks = s + 10 * static_cast<uint64_t>(k);
+    auto low = std::make_unique<Sequential>(p + ".low");
+    Shape sh{1, 2, kLayers, kAlpha, kRadii};
+    sh = conv_bn_prelu(*low, p, 0, sh, E[0], {2, 1, 1}, Padding3d::cylindrical, ks + 1);
+    static_cast<Conv3d&>(low->at(0)).set_input_gradient(false);  // its input is the data
+    sh = conv_bn_prelu(*low, p, 1, sh, E[1], {2, 1, 1}, Padding3d::cylindrical, ks + 2);
+    sh = conv_bn_prelu(*low, p, 2, sh, E[2], {1, 2, 1}, Padding3d::cylindrical, ks + 3);
+    sh[1] += 1;  // energy channel
+    auto high = std::make_unique<Sequential>(p + ".high");
+    sh = conv_bn_prelu(*high, p, 3, sh, E[3], {2, 2, 1}, Padding3d::none, ks + 4);
+    high->emplace<Flatten>(p + ".flatten");
+    enc_features_ = shape_numel(sh);
+    auto head = std::make_unique<Sequential>(p + ".head");
+    head->emplace<Linear>(static_cast<int>(enc_features_) + k * n, n, ks + 5, true, p + ".head");
+    enc_low_.push_back(std::move(low));
+    enc_high_.push_back(std::move(high));
+    enc_head_.push_back(std::move(head));
   }
-  const int D = cfg_.dec_channels;
-  dec_body_ = std::make_unique<Sequential>("decoder");
-  dec_body_->emplace<Linear>(4 * n + 1, D * kDecD * kDecH * kDecW, s + 101, true, "decoder.fc");
-  dec_body_->emplace<LeakyReLU>(0.02f, "decoder.act_fc");
-  dec_body_->emplace<Reshape>(Shape{D, kDecD, kDecH, kDecW}, "decoder.reshape");
-  // (11,4,3) -> (22,8,5) -> (45,16,9)
-  dec_body_->emplace<ConvTranspose3d>(D, D, Dims3{2, 2, 3}, Dims3{2, 2, 1}, s + 102, true,
-                                      "decoder.up0");
-  dec_body_->emplace<LeakyReLU>(0.02f, "decoder.act_up0");
-  dec_body_->emplace<ConvTranspose3d>(D, D, Dims3{3, 2, 5}, Dims3{2, 2, 1}, s + 103, true,
-                                      "decoder.up1");
-  dec_body_->emplace<LeakyReLU>(0.02f, "decoder.act_up1");
-  if (!cfg_.decoder_attention) {
-    dec_head_ = std::make_unique<Conv3d>(D + 1, 2, Dims3{1, 1, 1}, Dims3{1, 1, 1}, Padding3d::none,
-                                         true, s + 104, "decoder.head");
-    return;
+  constexpr int kSeedD = 10, kSeedH = 4, kSeedW = 5;  // decoder seed grid
+  dec_trunk_ = std::make_unique<Sequential>("decoder");
+  dec_trunk_->emplace<Linear>(4 * n + 1, D[0] * kSeedD * kSeedH * kSeedW, s + 101, true,
+                              "decoder.fc");
+  dec_trunk_->emplace<Reshape>(Shape{D[0], kSeedD, kSeedH, kSeedW}, "decoder.reshape");
+  dec_trunk_->emplace<BatchNorm>(D[0], 1e-5f, 0.1f, "decoder.bn_fc");
+  dec_trunk_->emplace<PReLU>(D[0], kPreluInit, "decoder.act_fc");
+  // (10,4,5) -> (22,8,7)
+  dec_trunk_->emplace<ConvTranspose3d>(D[0], D[1], Dims3{4, 2, 3}, Dims3{2, 2, 1}, s + 102, true,
+                                       "decoder.up0");
+  dec_trunk_->emplace<BatchNorm>(D[1], 1e-5f, 0.1f, "decoder.bn_up0");
+  dec_trunk_->emplace<PReLU>(D[1], kPreluInit, "decoder.act_up0");
+  // heads: (22,8,7) -> (46,16,10) -> (45,16,9)
+  dec_act_ = std::make_unique<Sequential>("decoder.energy");
+  act_out_ =
+      &decoder_head(*dec_act_, "decoder.energy", D[1] + 1, D[2], cfg_.decoder_attention, s + 110);
+  dec_hit_ = std::make_unique<Sequential>("decoder.hits");
+  hit_out_ = &decoder_head(*dec_hit_, "decoder.hits", D[1] + 1, D[2], false, s + 120);
+}
+
+std::vector<Sequential*> Calo4pQVAE::parts() {
+  std::vector<Sequential*> out;
+  for (int k = 0; k < 3; ++k) {
+    out.push_back(enc_low_[size_t(k)].get());
+    out.push_back(enc_high_[size_t(k)].get());
+    out.push_back(enc_head_[size_t(k)].get());
   }
-  // Energy branch as the reference's energy head: GroupNorm(1,C) -> SiLU -> LinearAttention(C).
-  dec_energy_ = std::make_unique<Sequential>("decoder.energy");
-  dec_energy_->emplace<GroupNorm1>(D, 1e-5f, "decoder.energy.norm");
-  dec_energy_->emplace<SiLU>("decoder.energy.act");
-  dec_energy_->emplace<LinearAttention>(D, s + 105, "decoder.energy.attention");
-  dec_act_head_ = std::make_unique<Conv3d>(D + 1, 1, Dims3{1, 1, 1}, Dims3{1, 1, 1},
-                                           Padding3d::none, true, s + 107, "decoder.act_head");
-  dec_hit_head_ = std::make_unique<Conv3d>(D + 1, 1, Dims3{1, 1, 1}, Dims3{1, 1, 1},
-                                           Padding3d::none, true, s + 108, "decoder.hit_head");
+  out.push_back(dec_trunk_.get());
+  out.push_back(dec_act_.get());
+  out.push_back(dec_hit_.get());
+  return out;
 }
 
 std::vector<Param*> Calo4pQVAE::params() {
   std::vector<Param*> out;
-  for (int k = 0; k < 3; ++k) {
-    for (Param* p : enc_conv_[size_t(k)]->params()) out.push_back(p);
-    for (Param* p : enc_head_[size_t(k)]->params()) out.push_back(p);
-  }
-  for (Param* p : dec_body_->params()) out.push_back(p);
-  if (dec_head_) {
-    for (Param* p : dec_head_->params()) out.push_back(p);
-  } else {
-    for (Param* p : dec_energy_->params()) out.push_back(p);
-    for (Param* p : dec_act_head_->params()) out.push_back(p);
-    for (Param* p : dec_hit_head_->params()) out.push_back(p);
-  }
+  for (Sequential* s : parts())
+    for (Param* p : s->params()) out.push_back(p);
   return out;
 }
 
 std::vector<Buffer> Calo4pQVAE::buffers() {
   std::vector<Buffer> out;
-  for (auto& s : enc_conv_)
+  for (Sequential* s : parts())
     for (Buffer& b : s->buffers()) out.push_back(b);
-  for (Buffer& b : dec_body_->buffers()) out.push_back(b);
-  if (dec_energy_)
-    for (Buffer& b : dec_energy_->buffers()) out.push_back(b);
   return out;
 }
 
 void Calo4pQVAE::to(Backend where) {
-  for (auto& s : enc_conv_) s->to(where);
-  for (auto& h : enc_head_) h->to(where);
-  dec_body_->to(where);
-  if (dec_head_) dec_head_->to(where);
-  if (dec_energy_) {
-    dec_energy_->to(where);
-    dec_act_head_->to(where);
-    dec_hit_head_->to(where);
-  }
+  for (Sequential* s : parts()) s->to(where);
   backend_ = where;
+}
+
+void Calo4pQVAE::init_output_bias(float mean_hit_u, float hit_fraction) {
+  const float f = std::clamp(hit_fraction, 1e-4f, 1.0f - 1e-4f);
+  const float hit_logit = std::log(f / (1.0f - f));
+  auto set = [](Conv3d* c, float v) {
+    Param* b = c->bias();
+    Tensor h = b->value.to(Backend::cpu);
+    h.fill(v);
+    b->value = h.to(b->value.backend());
+  };
+  set(act_out_, mean_hit_u);
+  set(hit_out_, hit_logit);
 }
 
 Tensor Calo4pQVAE::decoder_input(const Tensor& latent13, std::span<const float> energies) {
@@ -160,25 +216,17 @@ Tensor Calo4pQVAE::decoder_input(const Tensor& latent13, std::span<const float> 
 }
 
 Tensor Calo4pQVAE::run_decoder(const Tensor& zin, const Tensor& le, bool training) {
-  const Tensor body = dec_body_->forward(zin, training);
-  if (dec_head_) return dec_head_->forward(append_energy_channel(body, le), training);
-  const Tensor hits = dec_hit_head_->forward(append_energy_channel(body, le), training);
-  const Tensor energy = dec_energy_->forward(body, training);
-  const Tensor acts = dec_act_head_->forward(append_energy_channel(energy, le), training);
+  const Tensor body = append_energy_channel(dec_trunk_->forward(zin, training), le);
+  const Tensor acts = dec_act_->forward(body, training);
+  const Tensor hits = dec_hit_->forward(body, training);
   return concat_channels(acts, hits);
 }
 
 Tensor Calo4pQVAE::decoder_backward(const Tensor& grad_out) {
-  if (dec_head_) {
-    const Tensor g = dec_head_->backward(grad_out);
-    auto [gbody, ge] = append_energy_channel_backward(g);
-    return dec_body_->backward(gbody);
-  }
   auto [gacts, ghits] = split_channels(grad_out, 1);
-  auto [gbody_hit, ge1] = append_energy_channel_backward(dec_hit_head_->backward(ghits));
-  auto [genergy, ge2] = append_energy_channel_backward(dec_act_head_->backward(gacts));
-  const Tensor gbody_energy = dec_energy_->backward(genergy);
-  return dec_body_->backward(host_sum(gbody_hit, gbody_energy));
+  const Tensor gbody = host_sum(dec_act_->backward(gacts), dec_hit_->backward(ghits));
+  auto [gtrunk, ge] = append_energy_channel_backward(gbody);
+  return dec_trunk_->backward(gtrunk);
 }
 
 LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energies,
@@ -199,7 +247,8 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
   std::vector<std::vector<float>> level_logits;
   const uint64_t offset = sch.step * static_cast<uint64_t>(B * n);
   for (int k = 0; k < 3; ++k) {
-    Tensor feat = enc_conv_[size_t(k)]->forward(x, training);
+    const Tensor low = enc_low_[size_t(k)]->forward(x, training);
+    Tensor feat = enc_high_[size_t(k)]->forward(append_energy_channel(low, le), training);
     Tensor in;
     if (k == 0)
       in = std::move(feat);
@@ -208,12 +257,16 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
     else
       in = concat_channels(feat, concat_channels(zeta[0], zeta[1]));
     const Tensor logits = enc_head_[size_t(k)]->forward(in, training);
-    if (prior) level_logits.push_back(logits.to_vector());
+    level_logits.push_back(logits.to_vector());
     zeta.push_back(
         gumbel_sigmoid_forward(logits, sch.beta, training, sch.seed, kGumbelStream + k, offset));
   }
   const Tensor latent13 = concat_channels(concat_channels(zeta[0], zeta[1]), zeta[2]);
   posterior_ = latent13.to_vector();
+  logits_.resize(static_cast<size_t>(B * 3 * n));
+  for (int64_t b = 0; b < B; ++b)
+    for (int k = 0; k < 3; ++k)
+      std::copy_n(level_logits[size_t(k)].data() + b * n, n, logits_.data() + (b * 3 + k) * n);
 
   const Tensor out = run_decoder(decoder_input(latent13, energies), le, training);
   auto [acts, hits] = split_channels(out, 1);
@@ -230,15 +283,13 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
   const bool grads = training && backprop;
   KlResult kl;
   if (prior) {
-    std::vector<float> code(static_cast<size_t>(B * n)), logits13(static_cast<size_t>(B * 3 * n));
+    std::vector<float> code(static_cast<size_t>(B * n));
     std::vector<uint8_t> bits(static_cast<size_t>(n));
     for (int64_t b = 0; b < B; ++b) {
       energy_code(static_cast<double>(energies[size_t(b)]), n, bits.data());
       for (int i = 0; i < n; ++i) code[size_t(b * n + i)] = bits[size_t(i)];
-      for (int k = 0; k < 3; ++k)
-        std::copy_n(level_logits[size_t(k)].data() + b * n, n, logits13.data() + (b * 3 + k) * n);
     }
-    kl = kl_terms(*prior, code, logits13, posterior_, B, grads && sch.kl_weight != 0.0f,
+    kl = kl_terms(*prior, code, logits_, posterior_, B, grads && sch.kl_weight != 0.0f,
                   sch.kl_weight);
     terms.entropy = kl.entropy;
     terms.pos_energy = kl.pos_energy;
@@ -273,7 +324,8 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
     if (!kl.grad_z.empty()) gl = host_sum(gl, gkl_logits[size_t(k)]);
     const Tensor gin = enc_head_[size_t(k)]->backward(gl);
     auto [gfeat, gprev] = split_channels(gin, enc_features_);
-    enc_conv_[size_t(k)]->backward(gfeat);
+    auto [glow, genergy] = append_energy_channel_backward(enc_high_[size_t(k)]->backward(gfeat));
+    enc_low_[size_t(k)]->backward(glow);
     if (k == 2) {
       auto [p0, p1] = split_channels(gprev, n);
       gz[0] = host_sum(gz[0], p0);

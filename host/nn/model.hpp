@@ -21,11 +21,22 @@ namespace calo::nn {
 
 constexpr int kLayers = 45, kAlpha = 16, kRadii = 9, kVoxels = kLayers * kAlpha * kRadii;
 
+// Architecture (research/caloqvae.md sections 2-3), sizes from the config:
+// encoder level k = conv(2->E0, s(2,1,1)) -> conv(E0->E1, s(2,1,1)) -> conv(E1->E2, s(1,2,1)), each
+//   cylindrical 3x3x3 + BatchNorm + PReLU, giving (E2, 8, 8, 6); energy channel appended;
+//   conv(E2+1->E3, s(2,2,1), valid) + BatchNorm + PReLU -> (E3, 3, 3, 4); a linear head on those
+//   features and the earlier levels' latents gives the n logits of partition k+1.
+// decoder = Linear(4n+1 -> D0 x (10,4,5)) + BatchNorm + PReLU -> ConvT(D0->D1, k(4,2,3), s(2,2,1))
+//   + BatchNorm + PReLU -> (D1, 22, 8, 7), energy channel appended; then two separate heads (hits,
+//   energies), each ConvT(D1+1->D2, k(4,2,4), s(2,2,1)) + BatchNorm + PReLU -> (D2, 46, 16, 10) and
+//   a valid conv k(2,1,2) -> (1, 45, 16, 9). Transposed-conv kernels are multiples of their
+//   strides (no checkerboard). With decoder_attention the energy head adds GroupNorm(1,D2) ->
+//   SiLU -> LinearAttention(D2) before its last conv, as the reference's energy head does.
 struct ModelConfig {
-  int n = 16;            // nodes per RBM partition (latent units per encoder level)
-  int enc_channels = 4;  // encoder conv channels
-  int dec_channels = 4;  // decoder conv channels
-  int seed = 1;          // weight initialisation seed
+  int n = 16;                                   // nodes per RBM partition
+  std::vector<int> enc_channels{4, 8, 16, 32};  // E0..E3
+  std::vector<int> dec_channels{32, 16, 8};     // D0..D2
+  int seed = 1;                                 // weight initialisation seed
   float mse_coefficient = 0.01f;
   float mse_exp_weight = 0.5f;
   // LinearAttention energy branch (GroupNorm(1,C) -> SiLU -> LinearAttention) between the decoder
@@ -68,6 +79,13 @@ class Calo4pQVAE {
 
   // Posterior partitions 1..3 of the last train_step (B x 3n, relaxed in training), host floats.
   const std::vector<float>& last_posterior() const { return posterior_; }
+  // Encoder logits of the last train_step (B x 3n, partition order 1..3), host floats.
+  const std::vector<float>& last_logits() const { return logits_; }
+
+  // Sets the output biases from the data (a fresh model predicts u ~ 0 where hits sit at u ~ 5-12,
+  // and that first error would dominate the latents' gradients): the energy head's bias to the
+  // mean non-zero u, the hit head's to the logit of the hit fraction.
+  void init_output_bias(float mean_hit_u, float hit_fraction);
 
   // Decodes latent states (B x 4n, partition order, partition 0 = energy code) into u (B, 6480)
   // with the eval combination ReLU(acts) * Bernoulli(sigmoid(hits)).
@@ -83,17 +101,19 @@ class Calo4pQVAE {
   Tensor decoder_input(const Tensor& latent13, std::span<const float> energies);
   Tensor run_decoder(const Tensor& zin, const Tensor& le, bool training);
   Tensor decoder_backward(const Tensor& grad_out);
+  std::vector<Sequential*> parts();
 
   ModelConfig cfg_;
   Backend backend_ = Backend::cpu;
-  std::vector<std::unique_ptr<Sequential>> enc_conv_;
-  std::vector<std::unique_ptr<Linear>> enc_head_;
-  std::unique_ptr<Sequential> dec_body_;
-  std::unique_ptr<Conv3d> dec_head_;        // (D+1 -> 2): acts, hits (no attention)
-  std::unique_ptr<Sequential> dec_energy_;  // attention: GroupNorm -> SiLU -> LinearAttention
-  std::unique_ptr<Conv3d> dec_act_head_;    // attention: (D+1 -> 1) acts from the energy branch
-  std::unique_ptr<Conv3d> dec_hit_head_;    // attention: (D+1 -> 1) hits from the body
-  std::vector<float> posterior_;
+  std::vector<std::unique_ptr<Sequential>> enc_low_;   // convs before the energy channel
+  std::vector<std::unique_ptr<Sequential>> enc_high_;  // conv after it, flattened
+  std::vector<std::unique_ptr<Sequential>> enc_head_;  // Linear(features + earlier latents -> n)
+  std::unique_ptr<Sequential> dec_trunk_;
+  std::unique_ptr<Sequential> dec_act_;  // energy head
+  std::unique_ptr<Sequential> dec_hit_;  // hit head
+  Conv3d* act_out_ = nullptr;            // last conv of each head (bias initialised from data)
+  Conv3d* hit_out_ = nullptr;
+  std::vector<float> posterior_, logits_;
   int64_t enc_features_ = 0;
 };
 
