@@ -15,6 +15,7 @@
 #include "host/h5io.hpp"
 #include "host/nn/adam.hpp"
 #include "host/nn/checkpoint.hpp"
+#include "host/nn/latent_diagnostics.hpp"
 #include "host/progress.hpp"
 #include "host/split.hpp"
 #include "host/text_file.hpp"
@@ -29,6 +30,7 @@ namespace {
 volatile std::sig_atomic_t g_stop = 0;
 constexpr const char* kPcdChains = "pcd.chains";  // persistent chains in params.bin (0/1 floats)
 constexpr uint64_t kPcdSeedTag = 0x50434443ull << 32;  // PCD sweeps use other draws than CD's
+constexpr int64_t kDiagnosticShowers = 2000;  // validation showers for the latent diagnostics
 
 LinearSchedule read_schedule(const ConfigNode& n, const char* key, LinearSchedule d) {
   const ConfigNode c = n.optional_child(key);
@@ -84,7 +86,19 @@ nlohmann::json metrics_json(const EpochMetrics& e) {
           {"val_pos_energy", e.val_pos_energy},
           {"val_kl", e.val_kl()},
           {"val_total", e.val_total()},
+          {"train_recon", e.train_recon()},
+          {"val_recon", e.val_recon()},
           {"kl_weight", e.kl_weight},
+          {"distinct_map", e.distinct_map},
+          {"distinct_sampled", e.distinct_sampled},
+          {"marginal_entropy_bits", e.marginal_entropy},
+          {"conditional_entropy_bits", e.conditional_entropy},
+          {"information_bits", e.information()},
+          {"pos_energy_hard", e.pos_energy_hard},
+          {"neg_energy", e.neg_energy},
+          {"unit_gap", e.unit_gap},
+          {"kl_estimate", e.kl_estimate},
+          {"kl_stderr", e.kl_stderr},
           {"frozen", e.frozen},
           {"beta", e.beta},
           {"slope", e.slope},
@@ -105,6 +119,15 @@ EpochMetrics metrics_from_json(const nlohmann::json& j) {
   e.val_entropy = j.value("val_entropy", 0.0);
   e.val_pos_energy = j.value("val_pos_energy", 0.0);
   e.kl_weight = j.value("kl_weight", 0.0);
+  e.distinct_map = j.value("distinct_map", 0.0);
+  e.distinct_sampled = j.value("distinct_sampled", 0.0);
+  e.marginal_entropy = j.value("marginal_entropy_bits", 0.0);
+  e.conditional_entropy = j.value("conditional_entropy_bits", 0.0);
+  e.pos_energy_hard = j.value("pos_energy_hard", 0.0);
+  e.neg_energy = j.value("neg_energy", 0.0);
+  e.unit_gap = j.value("unit_gap", 0.0);
+  e.kl_estimate = j.value("kl_estimate", 0.0);
+  e.kl_stderr = j.value("kl_stderr", 0.0);
   e.frozen = j.value("frozen", false);
   e.beta = j.at("beta").get<double>();
   e.slope = j.at("slope").get<double>();
@@ -115,17 +138,23 @@ EpochMetrics metrics_from_json(const nlohmann::json& j) {
 
 void write_logs(const std::string& out_dir, const std::vector<EpochMetrics>& history) {
   std::string csv =
-      "epoch,train_mse,train_bce,train_entropy,train_pos_energy,train_kl,train_total,val_mse,"
-      "val_bce,val_entropy,val_pos_energy,val_kl,val_total,kl_weight,frozen,beta,slope,seconds,"
-      "samples_per_s\n";
+      "epoch,train_mse,train_bce,train_recon,train_entropy,train_pos_energy,train_kl,train_total,"
+      "val_mse,val_bce,val_recon,val_entropy,val_pos_energy,val_kl,val_total,kl_weight,"
+      "distinct_map,distinct_sampled,marginal_entropy_bits,conditional_entropy_bits,"
+      "information_bits,pos_energy_hard,neg_energy,unit_gap,kl_estimate,kl_stderr,frozen,beta,"
+      "slope,seconds,samples_per_s\n";
   nlohmann::json js = nlohmann::json::array();
   for (const auto& e : history) {
     csv += fmt::format(
         "{},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},"
+        "{:.9g},{:.9g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.9g},{:.9g},{:.6g},{:.9g},"
         "{:.6g},{},{:.6g},{:.6g},{:.4f},{:.2f}\n",
-        e.epoch, e.train_mse, e.train_bce, e.train_entropy, e.train_pos_energy, e.train_kl(),
-        e.train_total(), e.val_mse, e.val_bce, e.val_entropy, e.val_pos_energy, e.val_kl(),
-        e.val_total(), e.kl_weight, e.frozen ? 1 : 0, e.beta, e.slope, e.seconds, e.samples_per_s);
+        e.epoch, e.train_mse, e.train_bce, e.train_recon(), e.train_entropy, e.train_pos_energy,
+        e.train_kl(), e.train_total(), e.val_mse, e.val_bce, e.val_recon(), e.val_entropy,
+        e.val_pos_energy, e.val_kl(), e.val_total(), e.kl_weight, e.distinct_map,
+        e.distinct_sampled, e.marginal_entropy, e.conditional_entropy, e.information(),
+        e.pos_energy_hard, e.neg_energy, e.unit_gap, e.kl_estimate, e.kl_stderr, e.frozen ? 1 : 0,
+        e.beta, e.slope, e.seconds, e.samples_per_s);
     js.push_back(metrics_json(e));
   }
   write_text_atomically((fs::path(out_dir) / "log.csv").string(), csv);
@@ -221,6 +250,13 @@ TrainConfig TrainConfig::from_config(const Config& cfg) {
   c.prior.topology = pr.get<std::string>("topology", c.prior.topology);
   c.prior.learning_rate = pr.get<double>("learning_rate", c.prior.learning_rate);
   c.prior.cd_sweeps = pr.get<int>("cd_sweeps", c.prior.cd_sweeps);
+  {
+    const std::string chains = pr.get<std::string>("chains", "data");
+    if (chains != "data" && chains != "persistent")
+      fail_input("{}: '{}' is not a chain start; use data (CD-k) or persistent (PCD)",
+                 pr.where("chains"), chains);
+    c.prior.persistent = chains == "persistent";
+  }
   c.prior.w_std = static_cast<float>(pr.get<double>("w_std", c.prior.w_std));
   c.prior.b_std = static_cast<float>(pr.get<double>("b_std", c.prior.b_std));
   c.prior.seed = static_cast<uint64_t>(pr.get<int64_t>("seed", static_cast<int64_t>(c.prior.seed)));
@@ -307,6 +343,21 @@ TrainResult train(const TrainOptions& opt) {
     fail_input("'{}': no validation rows with {} events; use more events", opt.data_path, N);
 
   Calo4pQVAE model(tc.model);
+  {  // output biases from the training rows (a resumed run loads them from the checkpoint)
+    double sum_u = 0.0;
+    int64_t hits = 0;
+    for (int64_t r = split.train.first; r < split.train.first + split.train.count; ++r)
+      for (int v = 0; v < kVoxels; ++v) {
+        const float x = data.u[size_t(r) * kVoxels + size_t(v)];
+        if (x > 0.0f) {
+          sum_u += x;
+          ++hits;
+        }
+      }
+    const double cells = double(split.train.count) * kVoxels;
+    model.init_output_bias(hits ? static_cast<float>(sum_u / double(hits)) : 0.0f,
+                           static_cast<float>(double(hits) / std::max(cells, 1.0)));
+  }
   model.to(opt.backend);
   Adam adam(static_cast<float>(tc.learning_rate), 0.9f, 0.999f, 1e-8f, 0.0f);
   const QubitGraph graph = parse_topology(tc.prior.topology);
@@ -322,8 +373,9 @@ TrainResult train(const TrainOptions& opt) {
   int start_epoch = 0;
   int64_t next_batch = 0;
   double sum_mse = 0, sum_bce = 0, sum_ent = 0, sum_pos = 0, part_seconds = 0;
-  // Persistent (PCD) chains of the frozen phase, chain-major batch x 4n; empty until the first
-  // frozen batch starts them at that batch's data, then carried across batches and checkpoints.
+  // Persistent (PCD) chains (prior.chains: persistent, or the frozen phase), chain-major batch x
+  // 4n; empty until the first PCD batch starts them at that batch's data, then carried across
+  // batches and checkpoints, partition 0 re-clamped to each batch's energy codes.
   std::vector<uint8_t> pcd_chains;
   if (opt.resume) {
     const CheckpointData ck = read_checkpoint(ck_dir);
@@ -393,8 +445,17 @@ TrainResult train(const TrainOptions& opt) {
       sch.step = static_cast<uint64_t>(epoch) * static_cast<uint64_t>(steps) + uint64_t(b);
       const auto params = model.params();
       if (!frozen) Adam::zero_grad(params);
-      // Frozen: training-mode forward only (relaxed posterior for the RBM), no Adam step.
+      // Frozen: training-mode forward only (relaxed posterior for the RBM), no Adam step, and the
+      // BatchNorm running statistics kept (the reference lets them drift; frozen here means the
+      // encoder and decoder that generation uses do not change).
+      std::vector<Tensor> kept;
+      if (frozen)
+        for (Buffer& buf : model.buffers()) kept.push_back(buf.value->clone());
       const LossTerms t = model.train_step(batch.u, batch.e, sch, true, &prior, !frozen);
+      if (frozen) {
+        size_t i = 0;
+        for (Buffer& buf : model.buffers()) *buf.value = std::move(kept[i++]);
+      }
       if (!std::isfinite(t.total()))
         fail("training diverged at epoch {} batch {} (loss {}); lower training.learning_rate",
              epoch + 1, b, t.total());
@@ -405,7 +466,7 @@ TrainResult train(const TrainOptions& opt) {
       const std::vector<float> pdata = prior_data(batch.e, model.last_posterior(), tc.model.n);
       const uint64_t rbm_seed = tc.prior.seed ^ (sch.step * 0x9E3779B97F4A7C15ull);
       RbmGradient g;
-      if (!frozen) {
+      if (!frozen && !tc.prior.persistent) {
         g = cd_k_gradient(prior, pdata, static_cast<int>(B), tc.prior.cd_sweeps, rbm_seed,
                           gibbs_path);
       } else {
@@ -415,6 +476,8 @@ TrainResult train(const TrainOptions& opt) {
         }
         BlockGibbsSampler chains(prior, static_cast<int>(B), rbm_seed ^ kPcdSeedTag, gibbs_path);
         chains.set_states(pcd_chains);
+        // The model's chains are conditioned on this batch's energies, as its data are.
+        chains.clamp_energies(batch.e);
         g = pcd_gradient(prior, chains, pdata, static_cast<int>(B), tc.prior.cd_sweeps);
         pcd_chains = chains.states();
       }
@@ -445,6 +508,8 @@ TrainResult train(const TrainOptions& opt) {
     // validation (hard posterior samples, teacher-forced hit mask as in training)
     double vmse = 0, vbce = 0, vent = 0, vpos = 0;
     int64_t vrows = 0;
+    // Latent diagnostics on up to kDiagnosticShowers validation showers.
+    std::vector<float> diag_logits, diag_samples, diag_energies;
     std::vector<int64_t> vidx(static_cast<size_t>(B));
     for (int64_t first = 0; first < split.validation.count; first += B) {
       const int64_t cnt = std::min(B, split.validation.count - first);
@@ -453,6 +518,16 @@ TrainResult train(const TrainOptions& opt) {
       StepSchedule vs = sch;
       vs.step = (uint64_t{1} << 40) + static_cast<uint64_t>(first);
       const LossTerms t = model.train_step(vb.u, vb.e, vs, false, &prior);
+      if (static_cast<int64_t>(diag_energies.size()) < kDiagnosticShowers) {
+        const int64_t take =
+            std::min<int64_t>(cnt, kDiagnosticShowers - int64_t(diag_energies.size()));
+        const size_t units = size_t(take) * 3 * size_t(tc.model.n);
+        diag_logits.insert(diag_logits.end(), model.last_logits().begin(),
+                           model.last_logits().begin() + long(units));
+        diag_samples.insert(diag_samples.end(), model.last_posterior().begin(),
+                            model.last_posterior().begin() + long(units));
+        diag_energies.insert(diag_energies.end(), vb.e.begin(), vb.e.begin() + long(take));
+      }
       vmse += t.mse * double(cnt);
       vbce += t.bce * double(cnt);
       vent += t.entropy * double(cnt);
@@ -470,6 +545,24 @@ TrainResult train(const TrainOptions& opt) {
     m.val_entropy = vent / double(vrows);
     m.val_pos_energy = vpos / double(vrows);
     m.kl_weight = sch.kl_weight;
+    {
+      const int64_t Bd = static_cast<int64_t>(diag_energies.size());
+      const PosteriorStats ps = posterior_stats(diag_logits, diag_samples, Bd, 3 * tc.model.n);
+      m.distinct_map = ps.distinct_map;
+      m.distinct_sampled = ps.distinct_sampled;
+      m.marginal_entropy = ps.marginal_entropy;
+      m.conditional_entropy = ps.conditional_entropy;
+      PriorMatchOptions po;
+      po.sweeps = std::max(tc.prior.cd_sweeps, 200);
+      po.seed = tc.prior.seed ^ (0xD1A6ull << 32) ^ uint64_t(epoch);
+      po.path = gibbs_path;
+      const PriorMatch pm = prior_match(prior, diag_logits, diag_samples, diag_energies, po);
+      m.pos_energy_hard = pm.pos_energy;
+      m.neg_energy = pm.neg_energy;
+      m.unit_gap = pm.unit_gap;
+      m.kl_estimate = pm.kl;
+      m.kl_stderr = pm.kl_stderr;
+    }
     m.frozen = frozen;
     m.beta = sch.beta;
     m.slope = sch.slope;
@@ -485,10 +578,20 @@ TrainResult train(const TrainOptions& opt) {
                           tc.prior.topology + "\n");
     write_logs(opt.out_dir, result.history);
     spdlog::info(
-        "epoch {}/{}{}: train loss {:.5g} (mse {:.5g}, bce {:.5g}, entropy {:.5g}, pos_energy "
-        "{:.5g}, kl weight {:.3g}), val loss {:.5g}, {:.1f} showers/s",
-        m.epoch, tc.epochs, frozen ? " (frozen)" : "", m.train_total(), m.train_mse, m.train_bce,
-        m.train_entropy, m.train_pos_energy, m.kl_weight, m.val_total(), m.samples_per_s);
+        "epoch {}/{}{}: recon train {:.5g} val {:.5g} (val mse {:.5g}, bce {:.5g}); latents: "
+        "{:.1f}% distinct ({:.1f}% sampled), {:.3f} bits/unit information (marginal {:.3f}); "
+        "prior: energy encoded {:.4g} vs sampled {:.4g}, unit gap {:.3f}, KL {:.4g} +- {:.2g}; "
+        "{:.1f} showers/s",
+        m.epoch, tc.epochs, frozen ? " (frozen)" : "", m.train_recon(), m.val_recon(), m.val_mse,
+        m.val_bce, 100.0 * m.distinct_map, 100.0 * m.distinct_sampled, m.information(),
+        m.marginal_entropy, m.pos_energy_hard, m.neg_energy, m.unit_gap, m.kl_estimate, m.kl_stderr,
+        m.samples_per_s);
+    if (m.distinct_map < 0.10)
+      spdlog::warn(
+          "epoch {}: posterior collapse: only {:.1f}% of {} encoded validation showers have "
+          "distinct latent states; the RBM prior cannot carry information (lower "
+          "training.learning_rate or training.kl_weight, or check the data)",
+          m.epoch, 100.0 * m.distinct_map, diag_energies.size());
     const bool stop_now = g_stop != 0 || (opt.stop_after_batches >= 0 &&
                                           result.batches_run >= opt.stop_after_batches);
     if (stop_now && epoch + 1 < tc.epochs) {

@@ -21,7 +21,11 @@ struct PriorConfig {
   std::string topology = "zephyr:2,2";  // graph whose four-colouring gives the partitions
   double learning_rate = 0.01;          // SGD ascent step on the centred gradient
   int cd_sweeps = 10;                   // k of CD-k and of PCD (the reference uses 3000)
-  float w_std = 0.01f, b_std = 0.01f;   // initial weight/bias spread
+  // prior.chains: "data" (CD-k chains start at the batch's posterior; PCD only when frozen) or
+  // "persistent" (PCD from the first batch: with few sweeps per update CD-k fits the posterior
+  // only near the data, and prior samples from random starts land elsewhere).
+  bool persistent = false;
+  float w_std = 0.01f, b_std = 0.01f;  // initial weight/bias spread
   uint64_t seed = 11;
 };
 
@@ -59,6 +63,12 @@ struct EpochMetrics {
   double train_mse = 0, train_bce = 0, val_mse = 0, val_bce = 0;
   double train_entropy = 0, train_pos_energy = 0, val_entropy = 0, val_pos_energy = 0;
   double kl_weight = 0;
+  // Latent diagnostics on the validation showers (host/nn/latent_diagnostics.hpp).
+  double distinct_map = 0, distinct_sampled = 0;             // fractions of distinct states
+  double marginal_entropy = 0, conditional_entropy = 0;      // bits per unit
+  double pos_energy_hard = 0, neg_energy = 0, unit_gap = 0;  // encoded vs prior samples
+  double kl_estimate = 0, kl_stderr = 0;                     // KL(q || p), nats per shower
+  double information() const { return marginal_entropy - conditional_entropy; }
   bool frozen = false;  // encoder/decoder frozen, RBM trained with PCD
   double beta = 0, slope = 0, seconds = 0, samples_per_s = 0;
   double train_recon() const { return train_mse + train_bce; }
@@ -66,6 +76,8 @@ struct EpochMetrics {
   double train_kl() const { return train_entropy + train_pos_energy; }
   double val_kl() const { return val_entropy + val_pos_energy; }
   // The optimised loss: mse + bce + kl_weight * (entropy + pos_energy).
+  // Without the negative phase (it has no encoder/decoder gradient), so it moves as the RBM
+  // fits: compare runs on the reconstruction and on kl_estimate, not on these.
   double train_total() const { return train_recon() + kl_weight * train_kl(); }
   double val_total() const { return val_recon() + kl_weight * val_kl(); }
 };
