@@ -50,6 +50,11 @@ int main(int argc, char** argv) {
   std::string encoded_csv;
   app.add_option("--encoded-rbm-energies", encoded_csv,
                  "also encode the --energies file's showers and write their RBM energies (CSV)");
+  std::string latents = "prior";
+  app.add_option("--latents", latents,
+                 "decoder latents: prior (generation), encoded (reconstruct the --energies "
+                 "file's showers) or random (uniform bits); the last two are ablations")
+      ->check(CLI::IsMember({"prior", "encoded", "random"}));
   bool no_progress = false;
   app.add_flag("--no-progress", no_progress, "no progress bar");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
@@ -57,6 +62,7 @@ int main(int argc, char** argv) {
   try {
     calo::init_logging(log_level);
     o.progress = !no_progress;
+    o.latents = calo::gen::parse_latent_source(latents);
     std::unique_ptr<calo::PriorSampler> prior;
     if (backend == "qpu") {
       if (!app.count("--qpu-beta")) {

@@ -37,6 +37,10 @@ double sep(const std::vector<double>& a, const std::vector<double>& b,
   return separation_power(bin_probabilities(a, edges), bin_probabilities(b, edges));
 }
 
+// Incident-energy windows of the quality checks (the seed paper's Fig. 6 showed a low bias there).
+constexpr std::pair<double, double> kQualityWindowsGeV[] = {
+    {5, 10}, {40, 50}, {80, 100}, {150, 200}};
+
 double mean_of(const std::vector<double>& v) {
   double s = 0;
   for (double x : v) s += x;
@@ -252,6 +256,42 @@ void run_evaluation(const EvalOptions& o) {
   }
 
   const SeparationPowers s = separation_powers(ref, gen);
+  {  // means a physicist checks first: response, its conditioning, radial profile, empty layers
+    auto& jm = j["shower_means"];
+    auto ratio_entry = [](const std::vector<double>& r, const std::vector<double>& g) {
+      const double mr = mean_of(r), mg = mean_of(g);
+      return nlohmann::json{{"reference", mr},
+                            {"generated", mg},
+                            {"relative_difference", mr != 0 ? mg / mr - 1.0 : 0.0},
+                            {"reference_showers", r.size()},
+                            {"generated_showers", g.size()}};
+    };
+    jm["etot_einc"] = ratio_entry(ratio(ref), ratio(gen));
+    for (const auto& [lo, hi] : kQualityWindowsGeV) {
+      nlohmann::json w = ratio_entry(ratio(ref, lo, hi), ratio(gen, lo, hi));
+      w["einc_gev"] = {lo, hi};
+      jm["etot_einc_windows"].push_back(w);
+    }
+    auto per_ring = [](const FeatureTable& t, const std::vector<double>& v) {
+      std::vector<double> m(kRadii, 0.0);
+      for (int64_t i = 0; i < t.rows; ++i)
+        for (int r = 0; r < kRadii; ++r) m[size_t(r)] += v[size_t(i * kRadii + r)] / double(t.rows);
+      return m;
+    };
+    jm["ring_energy_fraction"] = {{"reference", per_ring(ref, ref.ring_energy_fraction)},
+                                  {"generated", per_ring(gen, gen.ring_energy_fraction)}};
+    jm["ring_occupancy"] = {{"reference", per_ring(ref, ref.ring_occupancy)},
+                            {"generated", per_ring(gen, gen.ring_occupancy)}};
+    auto empty_layers = [](const FeatureTable& t) {
+      std::vector<double> f(kLayers, 0.0);
+      for (int64_t i = 0; i < t.rows; ++i)
+        for (int l = 0; l < kLayers; ++l)
+          f[size_t(l)] += t.layer(t.e_layer, i, l) > 0 ? 0.0 : 1.0 / double(t.rows);
+      return f;
+    };
+    jm["empty_layer_fraction"] = {{"reference", empty_layers(ref)},
+                                  {"generated", empty_layers(gen)}};
+  }
   auto& js = j["separation_power"];
   js["etot_einc"] = s.etot_einc;
   const std::vector<std::pair<std::string, const std::vector<double>*>> per_layer{

@@ -15,6 +15,8 @@ void resize(FeatureTable& t, int64_t n) {
   for (auto* v : {&t.e_layer, &t.ec_eta, &t.ec_phi, &t.width_eta, &t.width_phi, &t.ec_r, &t.width_r,
                   &t.sparsity})
     v->assign(static_cast<size_t>(n * kLayers), 0.0);
+  t.ring_energy_fraction.assign(static_cast<size_t>(n * kRadii), 0.0);
+  t.ring_occupancy.assign(static_cast<size_t>(n * kRadii), 0.0);
 }
 
 double add_block(FeatureTable& t, int64_t first, int64_t rows, const float* energies,
@@ -37,10 +39,14 @@ double add_block(FeatureTable& t, int64_t first, int64_t rows, const float* ener
 void add_event(FeatureTable& t, int64_t i, const float* shower, double e_inc) {
   t.e_inc[i] = e_inc;
   double tot = 0;
+  double ring_e[kRadii] = {}, ring_hits[kRadii] = {};
   for (int l = 0; l < kLayers; ++l) {
     float layer[kAlpha * kRadii];
-    for (int k = 0; k < kAlpha * kRadii; ++k)
+    for (int k = 0; k < kAlpha * kRadii; ++k) {
       layer[k] = static_cast<float>(thresholded(shower[l * kAlpha * kRadii + k]));
+      ring_e[k % kRadii] += layer[k];
+      ring_hits[k % kRadii] += layer[k] > 0.0f ? 1.0 : 0.0;
+    }
     const LayerFeatures f = layer_features(layer);
     const size_t j = static_cast<size_t>(i * kLayers + l);
     t.e_layer[j] = f.energy;
@@ -54,6 +60,11 @@ void add_event(FeatureTable& t, int64_t i, const float* shower, double e_inc) {
     tot += f.energy;
   }
   t.e_tot[i] = tot;
+  for (int r = 0; r < kRadii; ++r) {
+    const size_t j = static_cast<size_t>(i * kRadii + r);
+    t.ring_energy_fraction[j] = tot > 0 ? ring_e[r] / tot : 0.0;
+    t.ring_occupancy[j] = ring_hits[r] / double(kLayers * kAlpha);
+  }
 }
 
 FeatureTable features_of_showers(const std::vector<float>& energies,

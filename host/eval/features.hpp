@@ -15,6 +15,8 @@ struct FeatureTable {
   std::vector<double> e_inc, e_tot;  // rows, MeV
   // rows * 45 each, row-major (event, layer)
   std::vector<double> e_layer, ec_eta, ec_phi, width_eta, width_phi, ec_r, width_r, sparsity;
+  // rows * 9 each (event, ring): the ring's share of E_tot and its fraction of hit voxels
+  std::vector<double> ring_energy_fraction, ring_occupancy;
   double max_voxel = 0;  // largest thresholded voxel energy, MeV
   double layer(const std::vector<double>& v, int64_t i, int l) const { return v[i * kLayers + l]; }
 };

@@ -43,6 +43,53 @@ std::string GenerateTiming::json(const std::string& sampler) const {
       prior_s * per, decode_s * per, io_s * per);
 }
 
+LatentSource parse_latent_source(const std::string& name) {
+  if (name == "prior") return LatentSource::prior;
+  if (name == "encoded") return LatentSource::encoded;
+  if (name == "random") return LatentSource::random;
+  fail_input("--latents '{}': use prior, encoded or random", name);
+}
+
+namespace {
+// Encoder posterior (eval mode: Bernoulli samples) of `count` showers from `reader`, as 4n states
+// with partition 0 = energy code.
+std::vector<uint8_t> encoded_states(nn::Calo4pQVAE& model, ShowerFileReader& reader, int64_t first,
+                                    int64_t count, uint64_t seed) {
+  const int n = model.config().n;
+  ShowerBlock block;
+  reader.read(first, count, block);
+  std::vector<float> u(block.showers.size());
+  for (int64_t i = 0; i < count; ++i)
+    for (int v = 0; v < nn::kVoxels; ++v) {
+      const size_t k = size_t(i) * nn::kVoxels + size_t(v);
+      u[k] = voxel_to_u(block.showers[k], block.energies[size_t(i)]);
+    }
+  nn::StepSchedule sch;
+  sch.seed = seed;
+  sch.step = static_cast<uint64_t>(first);
+  model.train_step(Tensor::from_host({count, nn::kVoxels}, u), block.energies, sch, false);
+  const std::vector<float>& post = model.last_posterior();  // count x 3n, hard {0,1} in eval
+  std::vector<uint8_t> z(size_t(count) * 4 * size_t(n));
+  for (int64_t i = 0; i < count; ++i) {
+    uint8_t* row = z.data() + size_t(i) * 4 * size_t(n);
+    energy_code(block.energies[size_t(i)], n, row);
+    for (int k = 0; k < 3 * n; ++k) row[n + k] = post[size_t(i * 3 * n + k)] > 0.5f ? 1 : 0;
+  }
+  return z;
+}
+
+std::vector<uint8_t> random_states(int n, std::span<const float> energies, uint64_t seed) {
+  std::vector<uint8_t> z(energies.size() * 4 * size_t(n));
+  for (size_t i = 0; i < energies.size(); ++i) {
+    uint8_t* row = z.data() + i * 4 * size_t(n);
+    energy_code(energies[i], n, row);
+    for (int k = 0; k < 3 * n; ++k)
+      row[n + k] = uniform(seed, 7, uint64_t(i) * 4 * uint64_t(n) + uint64_t(k)) < 0.5 ? 1 : 0;
+  }
+  return z;
+}
+}  // namespace
+
 std::vector<float> generation_energies(const GenerateOptions& o) {
   if (!o.energies_path.empty()) {
     ShowerFileReader reader(o.energies_path);
@@ -77,6 +124,12 @@ GenerateTiming generate(const GenerateOptions& o, PriorSampler& prior) {
   }
   const std::vector<float> energies = generation_energies(o);
   const int64_t total = static_cast<int64_t>(energies.size());
+  std::unique_ptr<ShowerFileReader> shower_reader;
+  if (o.latents == LatentSource::encoded) {
+    if (o.energies_path.empty())
+      fail_input("--latents encoded reconstructs the showers of --energies FILE.h5; give one");
+    shower_reader = std::make_unique<ShowerFileReader>(o.energies_path, nn::kVoxels);
+  }
 
   GenerateTiming timing;
   ShowerFileWriter writer(o.out_path, nn::kVoxels);
@@ -96,7 +149,12 @@ GenerateTiming generate(const GenerateOptions& o, PriorSampler& prior) {
     const uint64_t batch_seed = o.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(first) + 1;
 
     auto t0 = clock_type::now();
-    const std::vector<uint8_t> states = prior.sample(rbm, e, batch_seed);
+    const std::vector<uint8_t> states =
+        o.latents == LatentSource::prior
+            ? prior.sample(rbm, e, batch_seed)
+            : (o.latents == LatentSource::encoded
+                   ? encoded_states(model, *shower_reader, first, count, batch_seed)
+                   : random_states(rbm.n(), e, batch_seed));
     timing.prior_s += since(t0);
     if (rbm_csv) {
       const size_t nn_nodes = static_cast<size_t>(rbm.num_nodes());
@@ -141,27 +199,11 @@ int64_t write_encoded_rbm_energies(const std::string& model_dir, const std::stri
   std::ofstream csv(csv_path);
   if (!csv) fail_input("cannot write '{}'", csv_path);
   csv << "rbm_energy\n";
-  ShowerBlock block;
-  std::vector<uint8_t> z(static_cast<size_t>(4 * n));
   for (int64_t first = 0; first < reader.num_events(); first += batch) {
     const int64_t count = std::min<int64_t>(batch, reader.num_events() - first);
-    reader.read(first, count, block);
-    std::vector<float> u(block.showers.size());
+    const std::vector<uint8_t> z = encoded_states(model, reader, first, count, seed);
     for (int64_t i = 0; i < count; ++i)
-      for (int v = 0; v < nn::kVoxels; ++v) {
-        const size_t k = size_t(i) * nn::kVoxels + size_t(v);
-        u[k] = voxel_to_u(block.showers[k], block.energies[size_t(i)]);
-      }
-    nn::StepSchedule sch;
-    sch.seed = seed;
-    sch.step = static_cast<uint64_t>(first);
-    model.train_step(Tensor::from_host({count, nn::kVoxels}, u), block.energies, sch, false);
-    const std::vector<float>& post = model.last_posterior();  // count x 3n, hard {0,1} in eval
-    for (int64_t i = 0; i < count; ++i) {
-      energy_code(block.energies[size_t(i)], n, z.data());
-      for (int k = 0; k < 3 * n; ++k) z[size_t(n + k)] = post[size_t(i * 3 * n + k)] > 0.5f ? 1 : 0;
-      csv << rbm.energy(z.data()) << '\n';
-    }
+      csv << rbm.energy(z.data() + size_t(i) * 4 * size_t(n)) << '\n';
   }
   if (!csv) fail("write to '{}' failed (disk full?)", csv_path);
   return reader.num_events();

@@ -12,6 +12,13 @@
 
 namespace calo::gen {
 
+// Where the decoder's latents come from. prior: the RBM (the generator). encoded: the encoder's
+// posterior of the --energies file's showers (reconstruction). random: uniform random bits in
+// partitions 1-3. The last two are ablations: generation should be much closer to reconstruction
+// than to random latents, or the prior is not doing its job.
+enum class LatentSource { prior, encoded, random };
+LatentSource parse_latent_source(const std::string& name);
+
 struct GenerateOptions {
   std::string model_dir;      // calo_train --out directory (holds checkpoint/)
   std::string out_path;       // output HDF5
@@ -23,6 +30,7 @@ struct GenerateOptions {
   Backend backend = Backend::cpu;  // decoder backend (the prior sampler is passed in)
   bool progress = true;
   std::string rbm_energy_csv;  // optional: RBM energy of every prior sample, one per line
+  LatentSource latents = LatentSource::prior;
 };
 
 struct GenerateTiming {
