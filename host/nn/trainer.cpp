@@ -257,7 +257,21 @@ TrainConfig TrainConfig::from_config(const Config& cfg) {
                  pr.where("chains"), chains);
     c.prior.persistent = chains == "persistent";
   }
-  c.prior.w_std = static_cast<float>(pr.get<double>("w_std", c.prior.w_std));
+  if (pr.has("w_std")) {
+    std::vector<double> w;
+    try {
+      w = pr.get<std::vector<double>>("w_std");
+    } catch (const InputError&) {
+      w.assign(6, pr.get<double>("w_std"));
+    }
+    if (w.size() != 6)
+      fail_input("{}: give one spread or six, for the pairs [01, 02, 03, 12, 13, 23]; got {}",
+                 pr.where("w_std"), w.size());
+    for (size_t i = 0; i < 6; ++i) {
+      if (!(w[i] >= 0.0)) fail_input("{}: spreads must be >= 0", pr.where("w_std"));
+      c.prior.w_std[i] = static_cast<float>(w[i]);
+    }
+  }
   c.prior.b_std = static_cast<float>(pr.get<double>("b_std", c.prior.b_std));
   c.prior.seed = static_cast<uint64_t>(pr.get<int64_t>("seed", static_cast<int64_t>(c.prior.seed)));
   if (c.prior.cd_sweeps < 1) fail_input("{}: must be >= 1", pr.where("cd_sweeps"));
@@ -362,10 +376,7 @@ TrainResult train(const TrainOptions& opt) {
   Adam adam(static_cast<float>(tc.learning_rate), 0.9f, 0.999f, 1e-8f, 0.0f);
   const QubitGraph graph = parse_topology(tc.prior.topology);
   Rbm prior = Rbm::from_graph(graph, tc.model.n);
-  prior.init_random(tc.prior.seed,
-                    {tc.prior.w_std, tc.prior.w_std, tc.prior.w_std, tc.prior.w_std, tc.prior.w_std,
-                     tc.prior.w_std},
-                    tc.prior.b_std);
+  prior.init_random(tc.prior.seed, tc.prior.w_std, tc.prior.b_std);
   const GibbsPath gibbs_path =
       opt.backend == Backend::cuda ? GibbsPath::cuda : GibbsPath::cpu_sparse;
 

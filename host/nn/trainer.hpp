@@ -2,6 +2,7 @@
 // Training loop for Calo4pQVAE: deterministic (Philox-addressed shuffling and noise), validation
 // every epoch, per-epoch CSV/JSON logs, atomic checkpoints every epoch and on a stop request
 // (SIGINT), exact resume.
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,7 +26,10 @@ struct PriorConfig {
   // "persistent" (PCD from the first batch: with few sweeps per update CD-k fits the posterior
   // only near the data, and prior samples from random starts land elsewhere).
   bool persistent = false;
-  float w_std = 0.01f, b_std = 0.01f;  // initial weight/bias spread
+  // Initial weight spread per partition pair [01, 02, 03, 12, 13, 23] (`w_std: s` for all six;
+  // the reference uses [1, 1, 1, 0.01, 0.01, 0.01]) and bias spread.
+  std::array<float, 6> w_std{0.01f, 0.01f, 0.01f, 0.01f, 0.01f, 0.01f};
+  float b_std = 0.01f;
   uint64_t seed = 11;
 };
 

@@ -293,6 +293,17 @@ TEST(TrainE2E, KlWeightScheduleAndFreezeKeysAreChecked) {
   EXPECT_THROW(TrainConfig::from_yaml_text(t + "  kl_weight: -1\n", "e"), calo::InputError);
   EXPECT_THROW(TrainConfig::from_yaml_text(t + "  kl_weight: {start: 0, ends: 1}\n", "f"),
                calo::InputError);
+  // prior.w_std: one spread or one per pair [01, 02, 03, 12, 13, 23]; prior.chains.
+  const TrainConfig w = TrainConfig::from_yaml_text(
+      t + "prior:\n  w_std: [1, 1, 1, 0.01, 0.01, 0.01]\n  chains: persistent\n", "g");
+  EXPECT_EQ(w.prior.w_std[0], 1.0f);
+  EXPECT_EQ(w.prior.w_std[5], 0.01f);
+  EXPECT_TRUE(w.prior.persistent);
+  EXPECT_EQ(TrainConfig::from_yaml_text(t + "prior:\n  w_std: 0.5\n", "h").prior.w_std[3], 0.5f);
+  EXPECT_FALSE(TrainConfig::from_yaml_text(t, "i").prior.persistent);
+  EXPECT_THROW(TrainConfig::from_yaml_text(t + "prior:\n  w_std: [1, 2]\n", "j"), calo::InputError);
+  EXPECT_THROW(TrainConfig::from_yaml_text(t + "prior:\n  chains: sometimes\n", "k"),
+               calo::InputError);
 }
 
 TEST(TrainE2E, BadConfigNamesTheKey) {
