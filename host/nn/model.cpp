@@ -244,7 +244,7 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
   if (prior && prior->n() != n)
     fail_input("model has {} nodes per partition but the RBM prior has {}", n, prior->n());
   std::vector<Tensor> zeta;
-  std::vector<std::vector<float>> level_logits;
+  logits_.resize(static_cast<size_t>(B * 3 * n));
   const uint64_t offset = sch.step * static_cast<uint64_t>(B * n);
   for (int k = 0; k < 3; ++k) {
     const Tensor low = enc_low_[size_t(k)]->forward(x, training);
@@ -257,16 +257,14 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
     else
       in = concat_channels(feat, concat_channels(zeta[0], zeta[1]));
     const Tensor logits = enc_head_[size_t(k)]->forward(in, training);
-    level_logits.push_back(logits.to_vector());
+    const std::vector<float> lk = logits.to_vector();  // B x n -> rows of logits_ (B x 3n)
+    for (int64_t b = 0; b < B; ++b)
+      std::copy_n(lk.data() + b * n, n, logits_.data() + (b * 3 + k) * n);
     zeta.push_back(
         gumbel_sigmoid_forward(logits, sch.beta, training, sch.seed, kGumbelStream + k, offset));
   }
   const Tensor latent13 = concat_channels(concat_channels(zeta[0], zeta[1]), zeta[2]);
   posterior_ = latent13.to_vector();
-  logits_.resize(static_cast<size_t>(B * 3 * n));
-  for (int64_t b = 0; b < B; ++b)
-    for (int k = 0; k < 3; ++k)
-      std::copy_n(level_logits[size_t(k)].data() + b * n, n, logits_.data() + (b * 3 + k) * n);
 
   const Tensor out = run_decoder(decoder_input(latent13, energies), le, training);
   auto [acts, hits] = split_channels(out, 1);

@@ -357,7 +357,7 @@ TrainResult train(const TrainOptions& opt) {
     fail_input("'{}': no validation rows with {} events; use more events", opt.data_path, N);
 
   Calo4pQVAE model(tc.model);
-  {  // output biases from the training rows (a resumed run loads them from the checkpoint)
+  if (!opt.resume) {  // output biases from the training rows (a resume loads the checkpoint's)
     double sum_u = 0.0;
     int64_t hits = 0;
     for (int64_t r = split.train.first; r < split.train.first + split.train.count; ++r)
