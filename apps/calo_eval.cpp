@@ -11,8 +11,10 @@
 #include "host/error.hpp"
 #include "host/eval/evaluate.hpp"
 #include "host/log.hpp"
+#include "host/runtime_policy.hpp"
 
 int main(int argc, char** argv) {
+  calo::apply_runtime_policy(argc, argv);
   CLI::App app{"CaloChallenge Dataset-2 evaluation: FPD, KPD, separation powers, plots"};
   calo::eval::EvalOptions o;
   std::vector<std::string> rbm;

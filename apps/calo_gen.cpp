@@ -11,10 +11,12 @@
 #include "host/error.hpp"
 #include "host/gen/generator.hpp"
 #include "host/log.hpp"
+#include "host/runtime_policy.hpp"
 #include "qpu/calibrate.hpp"
 #include "qpu/qpu_prior_sampler.hpp"
 
 int main(int argc, char** argv) {
+  calo::apply_runtime_policy(argc, argv);
   CLI::App app{"calo_gen: generate calorimeter showers (CaloChallenge HDF5) from a trained model"};
   calo::gen::GenerateOptions o;
   std::string backend = "cpu", log_level = "info", timing_json;

@@ -9,6 +9,7 @@
 #include "host/backend.hpp"
 #include "host/error.hpp"
 #include "host/log.hpp"
+#include "host/runtime_policy.hpp"
 #include "kernels/transform.hpp"
 #include "qpu/calibrate.hpp"
 #include "qpu/qpu_prior_sampler.hpp"
@@ -16,6 +17,7 @@
 #include "samplers/rbm.hpp"
 
 int main(int argc, char** argv) {
+  calo::apply_runtime_policy(argc, argv);
   CLI::App app{"Estimate beta_eff of a QPU (or the SAPI stand-in) for an RBM prior"};
   std::string rbm_path, log_level = "info";
   calo::qpu::QpuOptions q;

@@ -12,6 +12,7 @@
 
 #include "host/error.hpp"
 #include "host/log.hpp"
+#include "host/runtime_policy.hpp"
 #include "qpu/sapi_standin.hpp"
 #include "qpu/standin_topology.hpp"
 
@@ -23,6 +24,7 @@ void on_signal(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  calo::apply_runtime_policy(argc, argv);
   CLI::App app{"Offline SAPI stand-in: Gibbs sampling at a hidden inverse temperature"};
   int port = 8123;
   std::string host = "127.0.0.1", topology = "zephyr:6,4", token = "standin-token",

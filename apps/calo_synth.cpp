@@ -10,6 +10,7 @@
 
 #include "host/error.hpp"
 #include "host/log.hpp"
+#include "host/runtime_policy.hpp"
 #include "host/synth/shower_generator.hpp"
 
 namespace {
@@ -63,6 +64,7 @@ void write_profiles(const std::string& path, const calo::SynthConfig& cfg, int e
 }  // namespace
 
 int main(int argc, char** argv) {
+  calo::apply_runtime_policy(argc, argv);
   CLI::App app{"Synthetic CaloChallenge Dataset-2 electron showers (Grindhammer-Peters, W/Si)"};
   std::string out, energies_file, log_level = "info";
   int64_t events = 0;

@@ -13,6 +13,7 @@
 #include "host/error.hpp"
 #include "host/log.hpp"
 #include "host/nn/trainer.hpp"
+#include "host/runtime_policy.hpp"
 
 namespace {
 extern "C" void on_sigint(int) {
@@ -21,6 +22,7 @@ extern "C" void on_sigint(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  calo::apply_runtime_policy(argc, argv);
   CLI::App app{"Train the Calo4pQVAE model (checkpoints and logs in --out)"};
   calo::nn::TrainOptions opt;
   std::string backend = "cpu";

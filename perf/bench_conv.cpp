@@ -3,6 +3,8 @@
 // levels of the reference (1->32 on 45x16x9, 32->64 on 22x16x8, kernel 3, cylindrical padding).
 #include <benchmark/benchmark.h>
 
+#include "perf/run_benchmarks.hpp"
+
 #include <vector>
 
 #include "host/backend.hpp"
@@ -185,4 +187,6 @@ BENCHMARK(BM_ConvForwardBackwardGpu)->Arg(0)->Arg(1)->Unit(benchmark::kMilliseco
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  return calo::perf::run_benchmarks(&argc, argv) ? 0 : 1;
+}

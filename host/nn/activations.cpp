@@ -25,35 +25,39 @@ Tensor unary_bwd(ops::Unary op, float p, const Tensor& saved, const Tensor& gy,
 }  // namespace
 
 Tensor ReLU::forward(const Tensor& input, bool) {
-  input_ = input.clone();
+  input_ = keep_for_backward(input);
   return unary_fwd(ops::Unary::relu, 0.0f, input);
 }
 Tensor ReLU::backward(const Tensor& g) {
+  require_kept(input_);
   return unary_bwd(ops::Unary::relu, 0.0f, input_, g, name_);
 }
 
 Tensor LeakyReLU::forward(const Tensor& input, bool) {
-  input_ = input.clone();
+  input_ = keep_for_backward(input);
   return unary_fwd(ops::Unary::leaky_relu, slope_, input);
 }
 Tensor LeakyReLU::backward(const Tensor& g) {
+  require_kept(input_);
   return unary_bwd(ops::Unary::leaky_relu, slope_, input_, g, name_);
 }
 
 Tensor SiLU::forward(const Tensor& input, bool) {
-  input_ = input.clone();
+  input_ = keep_for_backward(input);
   return unary_fwd(ops::Unary::silu, 0.0f, input);
 }
 Tensor SiLU::backward(const Tensor& g) {
+  require_kept(input_);
   return unary_bwd(ops::Unary::silu, 0.0f, input_, g, name_);
 }
 
 Tensor Sigmoid::forward(const Tensor& input, bool) {
   Tensor y = unary_fwd(ops::Unary::sigmoid, 0.0f, input);
-  output_ = y.clone();
+  output_ = keep_for_backward(y);
   return y;
 }
 Tensor Sigmoid::backward(const Tensor& g) {
+  require_kept(output_);
   return unary_bwd(ops::Unary::sigmoid, 0.0f, output_, g, name_);
 }
 
@@ -89,11 +93,12 @@ Tensor PReLU::forward(const Tensor& input, bool) {
   prelu_dims(input, num_, name_, C, S);
   Tensor y(input.shape(), where);
   ops::prelu_forward(where, input.data(), weight_.value.data(), y.data(), input.dim(0), C, S);
-  input_ = input.clone();
+  input_ = keep_for_backward(input);
   return y;
 }
 
 Tensor PReLU::backward(const Tensor& g) {
+  require_kept(input_);
   if (g.shape() != input_.shape() || g.backend() != input_.backend())
     fail_input("{}: backward got gradient {} but forward produced {}", name_,
                shape_string(g.shape()), shape_string(input_.shape()));

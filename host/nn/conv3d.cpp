@@ -1,6 +1,7 @@
 #include "host/nn/conv3d.hpp"
 
 #include "host/error.hpp"
+#include "host/nn/conv_cpu.hpp"
 #include "host/nn/init.hpp"
 #include "host/nn/ops.hpp"
 
@@ -86,18 +87,23 @@ Tensor Conv3d::forward(const Tensor& input, bool /*training*/) {
   const int64_t L = out_shape[2] * out_shape[3] * out_shape[4];
   const int64_t in_stride = input.numel() / B;
   Tensor out(out_shape, where);
-  Tensor col({rows, L}, where);
-  for (int64_t b = 0; b < B; ++b) {
-    ops::im2col(where, g, input.data() + b * in_stride, col.data());
-    ops::gemm(where, false, false, out_ch_, L, rows, 1.0f, weight_.value.data(), col.data(), 0.0f,
-              out.data() + b * out_ch_ * L);
+  if (where == Backend::cpu && cpu::blas_is_serial()) {
+    cpu::conv_forward(g, weight_.value.data(), out_ch_, input.data(), in_stride, out.data(), B);
+  } else {
+    Tensor col({rows, L}, where);
+    for (int64_t b = 0; b < B; ++b) {
+      ops::im2col(where, g, input.data() + b * in_stride, col.data());
+      ops::gemm(where, false, false, out_ch_, L, rows, 1.0f, weight_.value.data(), col.data(), 0.0f,
+                out.data() + b * out_ch_ * L);
+    }
   }
   if (has_bias_) ops::add_channel_bias(where, out.data(), bias_.value.data(), B, out_ch_, L);
-  input_ = input.clone();
+  input_ = keep_for_backward(input);
   return out;
 }
 
 Tensor Conv3d::backward(const Tensor& grad_output) {
+  require_kept(input_);
   const Backend where = input_.backend();
   const Shape out_shape = output_shape(input_.shape());
   if (grad_output.shape() != out_shape || grad_output.backend() != where)
@@ -109,6 +115,14 @@ Tensor Conv3d::backward(const Tensor& grad_output) {
   const int64_t L = out_shape[2] * out_shape[3] * out_shape[4];
   const int64_t in_stride = input_.numel() / B;
   Tensor grad_in(input_.shape(), where);
+  if (where == Backend::cpu && cpu::blas_is_serial()) {
+    cpu::conv_backward(g, weight_.value.data(), out_ch_, input_.data(), in_stride,
+                       grad_output.data(), weight_.grad.data(),
+                       input_gradient_ ? grad_in.data() : nullptr, B);
+    if (has_bias_)
+      ops::channel_sum_acc(where, grad_output.data(), bias_.grad.data(), B, out_ch_, L);
+    return grad_in;
+  }
   Tensor col({rows, L}, where);
   for (int64_t b = 0; b < B; ++b) {
     const float* gy = grad_output.data() + b * out_ch_ * L;

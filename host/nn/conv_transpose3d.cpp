@@ -1,6 +1,7 @@
 #include "host/nn/conv_transpose3d.hpp"
 
 #include "host/error.hpp"
+#include "host/nn/conv_cpu.hpp"
 #include "host/nn/init.hpp"
 #include "host/nn/ops.hpp"
 
@@ -48,19 +49,25 @@ Tensor ConvTranspose3d::forward(const Tensor& input, bool /*training*/) {
   const int64_t L = input.dim(2) * input.dim(3) * input.dim(4);
   const int64_t out_stride = shape_numel(out_shape) / B;
   Tensor out(out_shape, where);
-  Tensor col({rows, L}, where);
-  for (int64_t b = 0; b < B; ++b) {
-    ops::gemm(where, true, false, rows, L, in_ch_, 1.0f, weight_.value.data(),
-              input.data() + b * in_ch_ * L, 0.0f, col.data());
-    ops::col2im(where, g, col.data(), out.data() + b * out_stride);
+  if (where == Backend::cpu && cpu::blas_is_serial()) {
+    cpu::conv_transpose_forward(g, weight_.value.data(), in_ch_, input.data(), out.data(),
+                                out_stride, B);
+  } else {
+    Tensor col({rows, L}, where);
+    for (int64_t b = 0; b < B; ++b) {
+      ops::gemm(where, true, false, rows, L, in_ch_, 1.0f, weight_.value.data(),
+                input.data() + b * in_ch_ * L, 0.0f, col.data());
+      ops::col2im(where, g, col.data(), out.data() + b * out_stride);
+    }
   }
   if (has_bias_)
     ops::add_channel_bias(where, out.data(), bias_.value.data(), B, out_ch_, out_stride / out_ch_);
-  input_ = input.clone();
+  input_ = keep_for_backward(input);
   return out;
 }
 
 Tensor ConvTranspose3d::backward(const Tensor& grad_output) {
+  require_kept(input_);
   const Backend where = input_.backend();
   const Shape out_shape = output_shape(input_.shape());
   if (grad_output.shape() != out_shape || grad_output.backend() != where)
@@ -72,13 +79,18 @@ Tensor ConvTranspose3d::backward(const Tensor& grad_output) {
   const int64_t L = input_.dim(2) * input_.dim(3) * input_.dim(4);
   const int64_t out_stride = shape_numel(out_shape) / B;
   Tensor grad_in(input_.shape(), where);
-  Tensor col({rows, L}, where);
-  for (int64_t b = 0; b < B; ++b) {
-    ops::im2col(where, g, grad_output.data() + b * out_stride, col.data());
-    ops::gemm(where, false, true, in_ch_, rows, L, 1.0f, input_.data() + b * in_ch_ * L, col.data(),
-              1.0f, weight_.grad.data());
-    ops::gemm(where, false, false, in_ch_, L, rows, 1.0f, weight_.value.data(), col.data(), 0.0f,
-              grad_in.data() + b * in_ch_ * L);
+  if (where == Backend::cpu && cpu::blas_is_serial()) {
+    cpu::conv_transpose_backward(g, weight_.value.data(), in_ch_, input_.data(), grad_output.data(),
+                                 out_stride, weight_.grad.data(), grad_in.data(), B);
+  } else {
+    Tensor col({rows, L}, where);
+    for (int64_t b = 0; b < B; ++b) {
+      ops::im2col(where, g, grad_output.data() + b * out_stride, col.data());
+      ops::gemm(where, false, true, in_ch_, rows, L, 1.0f, input_.data() + b * in_ch_ * L,
+                col.data(), 1.0f, weight_.grad.data());
+      ops::gemm(where, false, false, in_ch_, L, rows, 1.0f, weight_.value.data(), col.data(), 0.0f,
+                grad_in.data() + b * in_ch_ * L);
+    }
   }
   if (has_bias_)
     ops::channel_sum_acc(where, grad_output.data(), bias_.grad.data(), B, out_ch_,

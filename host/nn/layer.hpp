@@ -33,6 +33,10 @@ class Layer {
   virtual std::vector<Buffer> buffers() { return {}; }
   virtual std::string name() const = 0;
   // Moves parameters (and any state) to `where`.
+  // Inference mode: forward keeps nothing for backward (no copies of its input), and a backward
+  // after such a forward fails instead of using stale state. Generation and validation run so.
+  virtual void set_inference(bool on) { inference_ = on; }
+  bool inference() const { return inference_; }
   virtual void to(Backend where) {
     for (Param* p : params()) {
       p->value = p->value.to(where);
@@ -40,6 +44,15 @@ class Layer {
     }
     for (Buffer& b : buffers()) *b.value = b.value->to(where);
   }
+
+ protected:
+  // What forward keeps of `x` for backward: a copy, or nothing in inference mode.
+  Tensor keep_for_backward(const Tensor& x) const { return inference_ ? Tensor() : x.clone(); }
+  // Throws when `kept` is empty (no training forward since the last inference forward).
+  void require_kept(const Tensor& kept) const;
+
+ private:
+  bool inference_ = false;
 };
 
 }  // namespace calo::nn

@@ -23,11 +23,12 @@ Tensor Linear::forward(const Tensor& input, bool /*training*/) {
   ops::gemm(where, false, true, B, out_, in_, 1.0f, input.data(), weight_.value.data(), 0.0f,
             out.data());
   if (has_bias_) ops::add_channel_bias(where, out.data(), bias_.value.data(), B, out_, 1);
-  input_ = input.clone();
+  input_ = keep_for_backward(input);
   return out;
 }
 
 Tensor Linear::backward(const Tensor& grad_output) {
+  require_kept(input_);
   const int64_t B = input_.dim(0);
   if (grad_output.shape() != Shape{B, out_} || grad_output.backend() != input_.backend())
     fail_input("{}: backward got gradient {} but forward produced ({}, {})", name_,

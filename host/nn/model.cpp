@@ -169,6 +169,10 @@ std::vector<Sequential*> Calo4pQVAE::parts() {
   return out;
 }
 
+void Calo4pQVAE::set_inference(bool on) {
+  for (Sequential* s : parts()) s->set_inference(on);
+}
+
 std::vector<Param*> Calo4pQVAE::params() {
   std::vector<Param*> out;
   for (Sequential* s : parts())
@@ -236,6 +240,7 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
   const int64_t B = static_cast<int64_t>(energies.size());
   if (u.numel() != B * kVoxels)
     fail_input("model input has {} values, expected {} showers x {} voxels", u.numel(), B, kVoxels);
+  set_inference(!(training && backprop));
   Tensor u5 = u.to(backend_);
   u5.reshape({B, 1, kLayers, kAlpha, kRadii});
   const Tensor le = energy_column(energies, backend_);
@@ -347,6 +352,7 @@ Tensor Calo4pQVAE::decode(std::span<const uint8_t> states, std::span<const float
     for (int i = 0; i < 3 * n; ++i) lat[size_t(b * 3 * n + i)] = states[size_t(b * 4 * n + n + i)];
   const Tensor latent13 = Tensor::from_host({B, 3 * n}, lat).to(backend_);
   const Tensor le = energy_column(energies, backend_);
+  set_inference(true);
   const Tensor out = run_decoder(decoder_input(latent13, energies), le, false);
   auto [acts, hits] = split_channels(out, 1);
   Tensor u = combine_eval(acts, hits, seed, kDecodeStream, offset);

@@ -102,6 +102,7 @@ class Calo4pQVAE {
   Tensor run_decoder(const Tensor& zin, const Tensor& le, bool training);
   Tensor decoder_backward(const Tensor& grad_out);
   std::vector<Sequential*> parts();
+  void set_inference(bool on);  // all parts: no copies kept for backward
 
   ModelConfig cfg_;
   Backend backend_ = Backend::cpu;

@@ -1,7 +1,12 @@
 #include "host/nn/ops.hpp"
 
 #include <cblas.h>
+#include <omp.h>
 
+#include <algorithm>
+
+#include "host/nn/conv_cpu.hpp"
+#include "host/nn/conv_rows.hpp"
 #include "kernels/nn/activations.hpp"
 #include "kernels/philox.hpp"
 
@@ -16,35 +21,31 @@ void gemm(Backend where, bool trans_a, bool trans_b, int64_t M, int64_t N, int64
   if (where == Backend::cuda) return gpu::gemm(trans_a, trans_b, M, N, K, alpha, A, B, beta, C);
   const auto lda = static_cast<int>(trans_a ? M : K);
   const auto ldb = static_cast<int>(trans_b ? K : N);
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-              trans_b ? CblasTrans : CblasNoTrans, static_cast<int>(M), static_cast<int>(N),
-              static_cast<int>(K), alpha, A, lda, B, ldb, beta, C, static_cast<int>(N));
-}
-
-namespace {
-// Walks the columns (od, oh, ow) of im2col row `r` in order, calling f(col, source) with the
-// source from the same CALO_HD padding map the CUDA kernel uses (conv_padded_to_input); the
-// row's kernel offsets are decoded once instead of dividing per element.
-template <class F>
-inline void for_row_columns(const ConvGeom& g, int64_t r, F f) {
-  const int kx = static_cast<int>(r % g.kw);
-  const int ky = static_cast<int>((r / g.kw) % g.kh);
-  const int kz = static_cast<int>((r / (static_cast<int64_t>(g.kw) * g.kh)) % g.kd);
-  const int64_t ch = r / (static_cast<int64_t>(g.kw) * g.kh * g.kd);
-  const int64_t chan_base = ch * (static_cast<int64_t>(g.D) * g.H * g.W);
-  int64_t col = 0;
-  for (int od = 0; od < g.Do; ++od) {
-    const int pd = od * g.sd + kz;
-    for (int oh = 0; oh < g.Ho; ++oh) {
-      const PaddedRow row = conv_padded_row(g, pd, oh * g.sh + ky);
-      for (int ow = 0; ow < g.Wo; ++ow, ++col) {
-        const int64_t s = conv_padded_in_row(g, row, ow * g.sw + kx);
-        f(col, s < 0 ? int64_t{-1} : chan_base + s);
-      }
-    }
+  const auto call = [&](int64_t m0, int64_t m, int64_t n0, int64_t n) {
+    const float* a = A + (trans_a ? m0 : m0 * K);
+    const float* b = B + (trans_b ? n0 * K : n0);
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                trans_b ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
+                static_cast<int>(K), alpha, a, lda, b, ldb, beta, C + m0 * N + n0,
+                static_cast<int>(N));
+  };
+  // A threaded OpenBLAS parallelises itself; a serial one (the apps' setting, see
+  // host/runtime_policy.hpp) gets blocks of C in one OpenMP region. The blocks are fixed, not one
+  // per thread, and each element keeps its K order, so the result does not depend on the threads.
+  constexpr int64_t kBlock = 64, kMinFlops = 1 << 20;
+  const bool split_m = M >= N;
+  const int64_t blocks = ((split_m ? M : N) + kBlock - 1) / kBlock;
+  if (!cpu::blas_is_serial() || omp_in_parallel() || blocks < 2 || 2 * M * N * K < kMinFlops)
+    return call(0, M, 0, N);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < blocks; ++i) {
+    const int64_t lo = i * kBlock, len = std::min(kBlock, (split_m ? M : N) - lo);
+    if (split_m)
+      call(lo, len, 0, N);
+    else
+      call(0, M, lo, len);
   }
 }
-}  // namespace
 
 void im2col(Backend where, const ConvGeom& g, const float* x, float* col) {
   if (where == Backend::cuda) return gpu::im2col(g, x, col);
@@ -117,14 +118,20 @@ void prelu_forward(Backend where, const float* x, const float* a, float* y, int6
                    int64_t S) {
   if (where == Backend::cuda) return gpu::prelu_forward(x, a, y, B, C, S);
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < B * C * S; ++i) y[i] = leaky_relu_f(x[i], a[(i / S) % C]);
+  for (int64_t bc = 0; bc < B * C; ++bc) {
+    const float slope = a[bc % C];
+    for (int64_t i = bc * S; i < (bc + 1) * S; ++i) y[i] = leaky_relu_f(x[i], slope);
+  }
 }
 
 void prelu_backward(Backend where, const float* x, const float* a, const float* gy, float* gx,
                     float* ga, int64_t B, int64_t C, int64_t S) {
   if (where == Backend::cuda) return gpu::prelu_backward(x, a, gy, gx, ga, B, C, S);
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < B * C * S; ++i) gx[i] = gy[i] * leaky_relu_df(x[i], a[(i / S) % C]);
+  for (int64_t bc = 0; bc < B * C; ++bc) {
+    const float slope = a[bc % C];
+    for (int64_t i = bc * S; i < (bc + 1) * S; ++i) gx[i] = gy[i] * leaky_relu_df(x[i], slope);
+  }
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < C; ++c) {
     double acc = 0.0;
@@ -312,8 +319,10 @@ void affine_forward(Backend where, const float* x, const float* g, const float* 
                     int64_t B, int64_t C, int64_t S) {
   if (where == Backend::cuda) return gpu::affine_forward(x, g, b, y, B, C, S);
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < B * C * S; ++i)
-    y[i] = channel_affine_f(x[i], g[(i / S) % C], b[(i / S) % C]);
+  for (int64_t bc = 0; bc < B * C; ++bc) {
+    const float gc = g[bc % C], bias = b[bc % C];
+    for (int64_t i = bc * S; i < (bc + 1) * S; ++i) y[i] = channel_affine_f(x[i], gc, bias);
+  }
 }
 
 void affine_backward(Backend where, const float* x, const float* g, const float* gy, float* gx,

@@ -38,6 +38,11 @@ std::vector<Buffer> Sequential::buffers() {
   return out;
 }
 
+void Sequential::set_inference(bool on) {
+  Layer::set_inference(on);
+  for (auto& l : layers_) l->set_inference(on);
+}
+
 void Sequential::to(Backend where) {
   for (auto& l : layers_) l->to(where);
 }

@@ -26,6 +26,7 @@ class Sequential : public Layer {
   std::vector<Buffer> buffers() override;
   std::string name() const override { return name_; }
   void to(Backend where) override;
+  void set_inference(bool on) override;
 
   size_t size() const { return layers_.size(); }
   Layer& at(size_t i) { return *layers_.at(i); }

@@ -1,0 +1,20 @@
+#pragma once
+// Thread settings that hold up on a shared node. libgomp and OpenBLAS read their settings from the
+// environment when they are loaded, before main() runs, so the apps set what the user left unset
+// and re-execute themselves once:
+//   OMP_WAIT_POLICY=passive  idle OpenMP threads sleep instead of spinning; a spinning thread
+//                            steals the core a descheduled team member needs (measured: the
+//                            quickstart trained at 5.8 instead of 61.7 showers/s beside a busy
+//                            process, and at 21 instead of 50 on two quiet cores).
+//   OPENBLAS_NUM_THREADS=1   calo4pq parallelises around its GEMMs with OpenMP (host/parallel.hpp);
+//                            a second, pthread-based pool in OpenBLAS would spin in sched_yield
+//                            against it (37% of a training profile).
+// A variable the user sets wins (OMP_WAIT_POLICY, GOMP_SPINCOUNT, OPENBLAS_NUM_THREADS);
+// CALO_RUNTIME_POLICY=off disables all of this.
+namespace calo {
+
+// Call first in main(). Returns normally when nothing had to change (or re-executing failed, in
+// which case the run continues with the inherited settings); otherwise does not return.
+void apply_runtime_policy(int argc, char** argv);
+
+}  // namespace calo
