@@ -63,20 +63,12 @@ bool blas_is_serial() {
 
 void im2col_item(const ConvGeom& g, const float* x, float* col) {
   const int64_t rows = col_rows(g), cols = col_cols(g);
-  for (int64_t r = 0; r < rows; ++r) {
-    float* out = col + r * cols;
-    for_row_columns(g, r, [&](int64_t c, int64_t s) { out[c] = s < 0 ? 0.0f : x[s]; });
-  }
+  for (int64_t r = 0; r < rows; ++r) im2col_row(g, x, col + r * cols, r);
 }
 
 void col2im_item(const ConvGeom& g, const float* col, float* x) {
   const int64_t rows = col_rows(g), cols = col_cols(g);
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* in = col + r * cols;
-    for_row_columns(g, r, [&](int64_t c, int64_t s) {
-      if (s >= 0) x[s] += in[c];
-    });
-  }
+  for (int64_t r = 0; r < rows; ++r) col2im_row(g, col + r * cols, x, r);
 }
 
 void conv_forward(const ConvGeom& g, const float* W, int64_t Co, const float* x, int64_t in_stride,

@@ -106,12 +106,15 @@ PriorMatch prior_match(const Rbm& prior, std::span<const float> logits,
   // KL(q || p(.|c)) = E_q ln q + E_q E_cond + ln Z'(c), Z'(c) = sum_z exp(-E_cond(c, z)). q is
   // factorial and E_cond bilinear across distinct units, so E_q E_cond = E_cond(c, sigma(l)).
   const int K = static_cast<int>(std::min<int64_t>(o.kl_showers, B));
-  std::vector<double> kls;
-  double var = 0.0;
-  std::vector<float> sig(static_cast<size_t>(3 * n));
+  std::vector<double> kls(static_cast<size_t>(K)), vars(static_cast<size_t>(K));
+  // Each shower's AIS run is independent and seeded by k: parallel, same result for any threads.
+#pragma omp parallel for schedule(dynamic)
   for (int k = 0; k < K; ++k) {
     const int64_t b = (B * k) / K;
-    code_of(b);
+    std::vector<uint8_t> kbits(static_cast<size_t>(n));
+    std::vector<float> kcode(static_cast<size_t>(n)), sig(static_cast<size_t>(3 * n));
+    energy_code(static_cast<double>(energies[size_t(b)]), n, kbits.data());
+    for (int i = 0; i < n; ++i) kcode[size_t(i)] = kbits[size_t(i)];
     double eq_lnq = 0.0;
     for (int i = 0; i < 3 * n; ++i) {
       const double p =
@@ -123,12 +126,14 @@ PriorMatch prior_match(const Rbm& prior, std::span<const float> logits,
     ao.chains = o.ais_chains;
     ao.steps = o.ais_steps;
     ao.seed = o.seed + 17 + static_cast<uint64_t>(k);
-    const AisResult z0 = ais_log_z_conditional(prior, bits, ao);
+    const AisResult z0 = ais_log_z_conditional(prior, kbits, ao);
     double b0c = 0.0;
-    for (int i = 0; i < n; ++i) b0c += double(prior.bias(0)[size_t(i)]) * bits[size_t(i)];
-    kls.push_back(eq_lnq + conditional_energy(prior, code.data(), sig.data()) + z0.log_z - b0c);
-    var += z0.log_z_stderr * z0.log_z_stderr;
+    for (int i = 0; i < n; ++i) b0c += double(prior.bias(0)[size_t(i)]) * kbits[size_t(i)];
+    kls[size_t(k)] = eq_lnq + conditional_energy(prior, kcode.data(), sig.data()) + z0.log_z - b0c;
+    vars[size_t(k)] = z0.log_z_stderr * z0.log_z_stderr;
   }
+  double var = 0.0;
+  for (double v : vars) var += v;
   for (double v : kls) m.kl += v / double(K);
   m.kl_stderr = K > 0 ? std::sqrt(var) / double(K) : 0.0;
   return m;

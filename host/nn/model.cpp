@@ -12,6 +12,7 @@
 #include "host/nn/gumbel.hpp"
 #include "host/nn/losses.hpp"
 #include "host/nn/norm.hpp"
+#include "host/nn/ops.hpp"
 #include "host/nn/shape_ops.hpp"
 #include "kernels/transform.hpp"
 
@@ -20,6 +21,7 @@ namespace {
 
 constexpr uint64_t kGumbelStream = 1000;
 constexpr uint64_t kDecodeStream = 2000;
+constexpr int64_t kDecodeSlice = 64;  // showers per CPU decoder pass
 
 Tensor host_sum(const Tensor& a, const Tensor& b) {
   Tensor ah = a.to(Backend::cpu);
@@ -347,16 +349,27 @@ Tensor Calo4pQVAE::decode(std::span<const uint8_t> states, std::span<const float
   if (static_cast<int64_t>(states.size()) != B * 4 * n)
     fail_input("decode: {} latent values for {} showers, expected {} (4 x {} nodes each)",
                states.size(), B, B * 4 * n, n);
-  std::vector<float> lat(static_cast<size_t>(B * 3 * n));
-  for (int64_t b = 0; b < B; ++b)
-    for (int i = 0; i < 3 * n; ++i) lat[size_t(b * 3 * n + i)] = states[size_t(b * 4 * n + n + i)];
-  const Tensor latent13 = Tensor::from_host({B, 3 * n}, lat).to(backend_);
-  const Tensor le = energy_column(energies, backend_);
   set_inference(true);
-  const Tensor out = run_decoder(decoder_input(latent13, energies), le, false);
-  auto [acts, hits] = split_channels(out, 1);
-  Tensor u = combine_eval(acts, hits, seed, kDecodeStream, offset);
-  u.reshape({B, kVoxels});
+  // The CPU decodes in slices of showers: eval-mode layers treat showers independently and the hit
+  // draws are keyed by the voxel's global index, so the result is the same, while every
+  // activation stays a few MB (a batch of 1024 would allocate and page-fault 240 MB per layer).
+  const int64_t slice = backend_ == Backend::cpu ? kDecodeSlice : std::max<int64_t>(B, 1);
+  Tensor u({B, kVoxels}, backend_);
+  for (int64_t b0 = 0; b0 < B; b0 += slice) {
+    const int64_t m = std::min(slice, B - b0);
+    std::vector<float> lat(static_cast<size_t>(m * 3 * n));
+    for (int64_t b = 0; b < m; ++b)
+      for (int i = 0; i < 3 * n; ++i)
+        lat[size_t(b * 3 * n + i)] = states[size_t((b0 + b) * 4 * n + n + i)];
+    const Tensor latent13 = Tensor::from_host({m, 3 * n}, lat).to(backend_);
+    const std::span<const float> e = energies.subspan(size_t(b0), size_t(m));
+    const Tensor le = energy_column(e, backend_);
+    const Tensor out = run_decoder(decoder_input(latent13, e), le, false);
+    auto [acts, hits] = split_channels(out, 1);
+    const Tensor us =
+        combine_eval(acts, hits, seed, kDecodeStream, offset + uint64_t(b0) * uint64_t(kVoxels));
+    ops::copy_strided(backend_, us.data(), 0, u.data() + b0 * kVoxels, 0, 1, m * kVoxels);
+  }
   return u;
 }
 

@@ -52,10 +52,7 @@ void im2col(Backend where, const ConvGeom& g, const float* x, float* col) {
   const int64_t rows = static_cast<int64_t>(g.C) * g.kd * g.kh * g.kw;
   const int64_t cols = static_cast<int64_t>(g.Do) * g.Ho * g.Wo;
 #pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
-    float* out = col + r * cols;
-    for_row_columns(g, r, [&](int64_t c, int64_t s) { out[c] = s < 0 ? 0.0f : x[s]; });
-  }
+  for (int64_t r = 0; r < rows; ++r) im2col_row(g, x, col + r * cols, r);
 }
 
 void col2im(Backend where, const ConvGeom& g, const float* col, float* x) {
@@ -66,12 +63,8 @@ void col2im(Backend where, const ConvGeom& g, const float* col, float* x) {
   // Parallel over input channels: a channel's rows only ever scatter into that channel.
 #pragma omp parallel for schedule(static)
   for (int64_t ch = 0; ch < g.C; ++ch) {
-    for (int64_t r = ch * per_channel; r < (ch + 1) * per_channel; ++r) {
-      const float* in = col + r * cols;
-      for_row_columns(g, r, [&](int64_t c, int64_t s) {
-        if (s >= 0) x[s] += in[c];
-      });
-    }
+    for (int64_t r = ch * per_channel; r < (ch + 1) * per_channel; ++r)
+      col2im_row(g, col + r * cols, x, r);
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include "host/error.hpp"
 #include "host/nn/conv3d.hpp"
+#include "host/nn/conv_cpu.hpp"
 #include "host/nn/conv_transpose3d.hpp"
 #include "host/nn/linear.hpp"
 #include "host/nn/ops.hpp"
@@ -100,6 +101,10 @@ TEST(Im2col, CpuLoopsEqualTheSharedColumnSource) {
       {2, 6, 16, 10, 2, 3, 3, 1, 1, 1, 5, 16, 9, PadMode::cylindrical},
       {2, 5, 4, 3, 3, 3, 3, 1, 1, 1, 5, 4, 3, PadMode::zero},
       {2, 8, 8, 6, 3, 3, 3, 2, 2, 1, 3, 3, 4, PadMode::none},
+      {2, 6, 8, 9, 3, 3, 3, 1, 1, 2, 4, 8, 4, PadMode::cylindrical},  // r stride 2: per element
+      {2, 5, 4, 7, 3, 3, 3, 1, 1, 2, 5, 4, 4, PadMode::zero},
+      {3, 12, 8, 6, 4, 2, 4, 2, 2, 1, 5, 4, 3, PadMode::none},      // a decoder ConvT's adjoint
+      {2, 46, 16, 10, 2, 1, 2, 1, 1, 1, 45, 16, 9, PadMode::none},  // the heads' last conv
   };
   for (const ConvGeom& g : geoms) {
     const int64_t rows = int64_t(g.C) * g.kd * g.kh * g.kw, cols = int64_t(g.Do) * g.Ho * g.Wo;
@@ -117,6 +122,12 @@ TEST(Im2col, CpuLoopsEqualTheSharedColumnSource) {
       }
     ops::col2im(Backend::cpu, g, col.data(), back.data());
     for (int64_t i = 0; i < in_n; ++i) ASSERT_EQ(back[size_t(i)], want_back[size_t(i)]) << i;
+    // The serial per-item versions of the batched CPU convolutions (host/nn/conv_cpu.hpp).
+    std::vector<float> col_item(col.size(), -1.0f), back_item(size_t(in_n), 0.0f);
+    cpu::im2col_item(g, x.data(), col_item.data());
+    ASSERT_EQ(col_item, col);
+    cpu::col2im_item(g, col.data(), back_item.data());
+    ASSERT_EQ(back_item, want_back);
   }
 }
 
