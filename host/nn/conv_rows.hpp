@@ -42,9 +42,17 @@ inline void for_row_runs(const ConvGeom& g, int64_t r, Run run) {
   const int kz = static_cast<int>((r / (static_cast<int64_t>(g.kw) * g.kh)) % g.kd);
   const int64_t chan_base =
       r / (static_cast<int64_t>(g.kw) * g.kh * g.kd) * (static_cast<int64_t>(g.D) * g.H * g.W);
-  const int off = g.mode == PadMode::none ? 0 : 1;
-  const int lo = std::clamp(off - kx, 0, g.Wo), hi = std::clamp(g.W + off - kx, lo, g.Wo);
   int64_t col = 0;
+  if (g.mode == PadMode::none) {  // no padding: every output reads inside the input
+    for (int od = 0; od < g.Do; ++od)
+      for (int oh = 0; oh < g.Ho; ++oh, col += g.Wo)
+        run(col,
+            chan_base + (static_cast<int64_t>(od * g.sd + kz) * g.H + (oh * g.sh + ky)) * g.W + kx,
+            int64_t{g.Wo});
+    return;
+  }
+  const int off = 1;
+  const int lo = std::clamp(off - kx, 0, g.Wo), hi = std::clamp(g.W + off - kx, lo, g.Wo);
   for (int od = 0; od < g.Do; ++od) {
     const int pd = od * g.sd + kz;
     for (int oh = 0; oh < g.Ho; ++oh, col += g.Wo) {
