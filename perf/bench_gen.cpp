@@ -4,6 +4,7 @@
 // anchors (QPU 181 us/shower, classical A100 prior 2 ms/shower, ...).
 #include <benchmark/benchmark.h>
 
+#include "perf/busy_process.hpp"
 #include "perf/run_benchmarks.hpp"
 
 #include <vector>
@@ -32,6 +33,7 @@ struct Setup {
 void BM_Decoder(benchmark::State& state) {
   const int batch = static_cast<int>(state.range(0));
   Setup s(batch);
+  const calo::perf::BusyProcess competitor(state.range(1) != 0);
   auto prior = calo::make_gibbs_prior_sampler(calo::Backend::cpu, 10);
   const std::vector<uint8_t> z = prior->sample(s.rbm, s.energies, 1);
   uint64_t seed = 0;
@@ -73,7 +75,14 @@ void BM_EndToEnd(benchmark::State& state) {
 
 // A call takes about 0.5 s: MinTime keeps several timed calls even under scripts/bench's short
 // --benchmark_min_time.
-BENCHMARK(BM_Decoder)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_Decoder)
+    ->ArgNames({"batch", "busy"})
+    ->Args({256, 0})
+    ->Args({1024, 0})
+    ->Args({256, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2.0);
 BENCHMARK(BM_EndToEnd)
     ->Args({256, 100})
     ->Args({256, 1000})
