@@ -103,13 +103,17 @@ double Rbm::energy_conditional(const uint8_t* z) const {
   double e = 0;
   for (int p = 1; p < 4; ++p)
     for (size_t i = 0; i < n; ++i) e -= double(b_[size_t(p)][i]) * z[size_t(p) * n + i];
+  // Only rows and columns of units that are on contribute: list them once per partition.
+  std::vector<uint32_t> on[4];
+  for (int p = 0; p < 4; ++p)
+    for (size_t i = 0; i < n; ++i)
+      if (z[size_t(p) * n + i]) on[p].push_back(static_cast<uint32_t>(i));
   for (int k = 0; k < 6; ++k) {
     const auto [p, q] = kRbmPairs[size_t(k)];
     const auto& w = w_[size_t(k)];
-    for (size_t i = 0; i < n; ++i) {
-      if (!z[size_t(p) * n + i]) continue;
-      for (size_t j = 0; j < n; ++j)
-        if (z[size_t(q) * n + j]) e -= double(w[i * n + j]);
+    for (uint32_t i : on[p]) {
+      const float* row = w.data() + size_t(i) * n;
+      for (uint32_t j : on[q]) e -= double(row[j]);
     }
   }
   return e;
