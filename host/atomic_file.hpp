@@ -8,7 +8,8 @@ namespace calo {
 
 // `write` receives the temporary path to fill. On any exception the temporary file is removed and
 // the previous `path` is untouched.
-void write_atomically(const std::string& path, const std::function<void(const std::string& tmp_path)>& write);
+void write_atomically(const std::string& path,
+                      const std::function<void(const std::string& tmp_path)>& write);
 void write_text_atomically(const std::string& path, const std::string& text);
 
 }  // namespace calo

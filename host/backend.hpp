@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "kernels/cuda_info.hpp"
+
 namespace calo {
 
 enum class Backend { cpu, cuda };
@@ -12,10 +14,6 @@ Backend parse_backend(std::string_view name);  // "cpu" | "cuda", else InputErro
 std::string to_string(Backend backend);
 
 bool cuda_compiled();
-// Number of usable CUDA devices (0 without a driver or device). Never throws.
-int cuda_device_count();
-// Why there is no device (driver message), or "" when one is usable.
-std::string cuda_unavailable_reason();
 // Throws Error with a one-line explanation unless `backend` can run here.
 void require_backend(Backend backend);
 

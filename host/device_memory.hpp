@@ -1,22 +1,16 @@
 #pragma once
-// Device memory, RAII. The raw functions are implemented in kernels/device_memory.cu when CUDA is
-// compiled in; in a CPU-only build (host/device_memory_nocuda.cpp) they throw an Error that says
-// so. Host code can therefore hold DeviceArray members without #ifdefs.
+// Device memory, RAII, over the raw functions of kernels/device_memory.hpp
+// (kernels/device_memory.cu when CUDA is compiled in; in a CPU-only build
+// (host/device_memory_nocuda.cpp) they throw an Error that says so. Host code can therefore hold
+// DeviceArray members without #ifdefs.
 #include <cstddef>
 #include <span>
 #include <utility>
 
-#include "host/error_raise.hpp"
+#include "kernels/device_memory.hpp"
+#include "kernels/error_raise.hpp"
 
 namespace calo {
-
-void* device_malloc(size_t bytes);
-void device_free(void* ptr) noexcept;
-void copy_host_to_device(void* dst, const void* src, size_t bytes);
-void copy_device_to_host(void* dst, const void* src, size_t bytes);
-void copy_device_to_device(void* dst, const void* src, size_t bytes);
-void device_memset_zero(void* ptr, size_t bytes);
-void device_synchronize();
 
 // A typed, move-only device allocation.
 template <typename T>
@@ -46,11 +40,13 @@ class DeviceArray {
   }
 
   void upload(std::span<const T> host) {
-    if (host.size() != size_) raise_error("DeviceArray::upload: element count differs from the array size");
+    if (host.size() != size_)
+      raise_error("DeviceArray::upload: element count differs from the array size");
     if (size_) copy_host_to_device(data_, host.data(), size_ * sizeof(T));
   }
   void download(std::span<T> host) const {
-    if (host.size() != size_) raise_error("DeviceArray::download: element count differs from the array size");
+    if (host.size() != size_)
+      raise_error("DeviceArray::download: element count differs from the array size");
     if (size_) copy_device_to_host(host.data(), data_, size_ * sizeof(T));
   }
   void zero() {

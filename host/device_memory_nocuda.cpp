@@ -1,6 +1,6 @@
 // CPU-only build: device memory requests explain that CUDA is not compiled in.
 #include "host/device_memory.hpp"
-#include "host/error_raise.hpp"
+#include "kernels/error_raise.hpp"
 
 namespace calo {
 

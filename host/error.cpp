@@ -1,6 +1,6 @@
 #include "host/error.hpp"
 
-#include "host/error_raise.hpp"
+#include "kernels/error_raise.hpp"
 
 namespace calo {
 

@@ -43,9 +43,9 @@ template <typename... Args>
 }  // namespace calo
 
 // Checks an internal invariant; the message names the condition and the location.
-#define CALO_ASSERT(cond)                                                                      \
-  do {                                                                                         \
-    if (!(cond))                                                                               \
-      throw ::calo::Error(::fmt::format("internal error: {} failed at {}:{}", #cond, __FILE__, \
-                                        __LINE__));                                            \
+#define CALO_ASSERT(cond)                                                                  \
+  do {                                                                                     \
+    if (!(cond))                                                                           \
+      throw ::calo::Error(                                                                 \
+          ::fmt::format("internal error: {} failed at {}:{}", #cond, __FILE__, __LINE__)); \
   } while (0)

@@ -47,7 +47,8 @@ class ShowerFileReader {
 
 class ShowerFileWriter {
  public:
-  ShowerFileWriter(const std::string& path, int num_voxels, int chunk_rows = 256, int gzip_level = 4);
+  ShowerFileWriter(const std::string& path, int num_voxels, int chunk_rows = 256,
+                   int gzip_level = 4);
   ~ShowerFileWriter();  // without close(), the temporary file is removed
   ShowerFileWriter(const ShowerFileWriter&) = delete;
   ShowerFileWriter& operator=(const ShowerFileWriter&) = delete;

@@ -1,11 +1,11 @@
 #pragma once
 // Error checking for CUDA runtime calls: failures become calo::Error with the call and location.
-// (fmt-free: see host/error_raise.hpp.)
+// (fmt-free: see kernels/error_raise.hpp.)
 #include <cuda_runtime.h>
 
 #include <string>
 
-#include "host/error_raise.hpp"
+#include "kernels/error_raise.hpp"
 
 namespace calo {
 [[noreturn]] inline void raise_cuda_error(cudaError_t err, const char* call, const char* file, int line) {

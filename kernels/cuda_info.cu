@@ -1,6 +1,6 @@
 #include <cuda_runtime.h>
 
-#include "host/backend.hpp"
+#include "kernels/cuda_info.hpp"
 
 namespace calo {
 

@@ -1,6 +1,6 @@
 #include <string>
 
-#include "host/device_memory.hpp"
+#include "kernels/device_memory.hpp"
 #include "kernels/cuda_check.cuh"
 
 namespace calo {

@@ -12,7 +12,9 @@ namespace calo {
 
 constexpr double kTransformR = 1e-7;
 
-CALO_HD_INLINE double logit_of_r(double R) { return log(R) - log1p(-R); }
+CALO_HD_INLINE double logit_of_r(double R) {
+  return log(R) - log1p(-R);
+}
 
 CALO_HD_INLINE float voxel_to_u(float e_vox, float e_inc, double R = kTransformR) {
   if (!(e_vox > 0.0f)) return 0.0f;
@@ -65,7 +67,8 @@ CALO_HD_INLINE void energy_code(double e_mev, int n, uint8_t* out) {
   const int reps = n / kEnergyCodeBits;
   for (int i = 0; i < n; ++i) {
     const int b = i % kEnergyCodeBits;
-    out[i] = i < reps * kEnergyCodeBits ? static_cast<uint8_t>((words[b / 20] >> (b % 20)) & 1u) : 0;
+    out[i] =
+        i < reps * kEnergyCodeBits ? static_cast<uint8_t>((words[b / 20] >> (b % 20)) & 1u) : 0;
   }
 }
 

@@ -10,6 +10,7 @@
 
 #include "host/backend.hpp"
 #include "host/device_memory.hpp"
+#include "kernels/rbm/gibbs_launch.hpp"
 #include "samplers/rbm.hpp"
 
 namespace calo {
@@ -62,11 +63,5 @@ class BlockGibbsSampler {
   enum class Newer { neither, host, device };
   mutable Newer newer_ = Newer::host;
 };
-
-// `sweeps` block Gibbs sweeps on the device (kernels/rbm/gibbs.cu; throws without CUDA). All
-// pointers are device pointers: CSR graph over the 4n nodes and node-major states (4n x chains).
-void gibbs_sweeps_cuda(const int32_t* offsets, const int32_t* nbr, const float* w,
-                       const float* bias, uint8_t* z, int n, int chains, uint64_t seed,
-                       uint64_t first_sweep, int sweeps, float beta);
 
 }  // namespace calo

@@ -1,5 +1,5 @@
 // CPU-only build: the CUDA entry points of the nn layers throw.
-#include "host/error_raise.hpp"
+#include "kernels/error_raise.hpp"
 #include "host/nn/ops.hpp"
 
 namespace calo::nn::gpu {

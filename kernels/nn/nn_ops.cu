@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "host/nn/ops.hpp"
+#include "kernels/nn/gpu_ops.hpp"
 #include "kernels/cuda_check.cuh"
 #include "kernels/nn/activations.hpp"
 #include "kernels/philox.hpp"

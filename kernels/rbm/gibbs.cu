@@ -6,7 +6,7 @@
 
 #include "kernels/cuda_check.cuh"
 #include "kernels/rbm/gibbs_math.hpp"
-#include "samplers/gibbs.hpp"
+#include "kernels/rbm/gibbs_launch.hpp"
 
 namespace calo {
 
