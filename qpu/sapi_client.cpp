@@ -178,7 +178,8 @@ SapiClient::Response SapiClient::request(const std::string& method, const std::s
     const std::string auth = "X-Auth-Token: " + config_.token;
     const std::string acc =
         "Accept: " + (full_accept.empty() ? std::string(kMedia) + accept + kVersion : full_accept);
-    headers = curl_slist_append(headers, auth.c_str());
+    // The token goes to SAPI only, never to the Metadata API (a different service).
+    if (full_accept.empty()) headers = curl_slist_append(headers, auth.c_str());
     headers = curl_slist_append(headers, acc.c_str());
     if (!body.empty()) headers = curl_slist_append(headers, "Content-Type: application/json");
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());

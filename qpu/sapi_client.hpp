@@ -107,6 +107,7 @@ class SapiClient {
  private:
   SapiConfig config_;
   void resolve_region();
+  // full_accept non-empty: a Metadata API request with that Accept header and no token.
   Response request(const std::string& method, const std::string& path, const std::string& accept,
                    const std::string& body, double extra_timeout_s, const std::string& full_accept);
   void* curl_ = nullptr;

@@ -112,6 +112,7 @@ struct StandinServer::State {
   std::vector<std::string> order;  // submission order, for listing
   uint64_t next_id = 1;
   bool stopping = false;  // wakes long polls at shutdown
+  std::atomic<bool> metadata_saw_token{false};
   std::atomic<int> requests{0};
   int port = 0;
 
@@ -194,8 +195,9 @@ StandinServer::StandinServer(StandinOptions options) : state_(std::make_unique<S
                                    {"name", "Europe (stand-in)"},
                                    {"endpoint", root + "/eu-central-1/sapi/v2/"}}});
   };
-  svr.Get(R"(/metadata/v1/regions/?)", [regions](const httplib::Request& req,
-                                                 httplib::Response& res) {
+  svr.Get(R"(/metadata/v1/regions/?)", [st, regions](const httplib::Request& req,
+                                                     httplib::Response& res) {
+    st->metadata_saw_token = st->metadata_saw_token || req.has_header("X-Auth-Token");
     res.set_content(regions(req).dump(),
                     "application/vnd.dwave.metadata.regions+json; version=1.0.0; charset=utf-8");
   });
@@ -504,6 +506,10 @@ std::string StandinServer::endpoint() const {
 
 std::string StandinServer::metadata_endpoint() const {
   return "http://127.0.0.1:" + std::to_string(state_->port) + "/metadata/v1/";
+}
+
+bool StandinServer::metadata_saw_token() const {
+  return state_->metadata_saw_token.load();
 }
 
 int StandinServer::requests_seen() const {

@@ -87,6 +87,7 @@ class StandinServer {
   std::string metadata_endpoint() const;
   nlohmann::json solver_config() const;
   int requests_seen() const;
+  bool metadata_saw_token() const;  // a Metadata API request carried X-Auth-Token (it must not)
 
  private:
   struct State;

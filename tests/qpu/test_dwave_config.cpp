@@ -133,6 +133,7 @@ TEST_F(DwaveConf, RegionResolvesThroughTheMetadataApi) {
   EXPECT_EQ(client.config().endpoint,
             server.endpoint().substr(0, server.endpoint().size() - 6) + "/eu-central-1/sapi/v2/");
   EXPECT_EQ(client.list_solvers().size(), 1u);  // the resolved endpoint is served
+  EXPECT_FALSE(server.metadata_saw_token());    // the token goes to SAPI only
   ::setenv("DWAVE_API_REGION", "ap-south-9", 1);
   c = SapiConfig::from_environment();
   try {
@@ -148,6 +149,29 @@ TEST_F(DwaveConf, RegionResolvesThroughTheMetadataApi) {
   d.endpoint.clear();
   d.region = "na-west-1";
   EXPECT_EQ(SapiClient(d).config().endpoint, "https://cloud.dwavesys.com/sapi/");
+}
+
+TEST_F(DwaveConf, ProxyFromTheFileCarriesTheRequests) {
+  StandinOptions o = standin_profile("Advantage2_standin");
+  o.token = "proxy-token";
+  StandinServer server(o);
+  server.start();
+  write("work/dwave.conf", "[defaults]\ntoken = proxy-token\nendpoint = " + server.endpoint() +
+                               "\nproxy = http://127.0.0.1:9\n");
+  ::unsetenv("NO_PROXY");
+  ::unsetenv("no_proxy");
+  SapiConfig c = SapiConfig::from_environment();
+  EXPECT_EQ(c.proxy, "http://127.0.0.1:9");
+  c.retries = 0;
+  try {  // nothing listens on the proxy's port: the request must fail there
+    SapiClient(c).list_solvers();
+    FAIL() << "the request bypassed the proxy";
+  } catch (const calo::RemoteError& e) {
+    EXPECT_NE(std::string(e.what()).find("connection error"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(server.requests_seen(), 0);
+  c.proxy.clear();
+  EXPECT_EQ(SapiClient(c).list_solvers().size(), 1u);
 }
 
 TEST_F(DwaveConf, SolverIsANameOrAJsonFilter) {
