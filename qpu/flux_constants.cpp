@@ -16,6 +16,7 @@ struct Row {
 // point, M_AFM); Advantage_system4.1 are dwave-system's defaults.
 constexpr Row kRows[] = {
     {"Advantage2_prototype", 2.014, 0.443},
+    {"Advantage2_standin", 2.308, 0.528},  // calo_sapi_standin's default mimics Advantage2_system1
     {"Advantage2_system4", 2.154, 0.514},
     {"Advantage2_system", 2.308, 0.528},
     {"Advantage_system", 1.391, 1.647},
@@ -34,7 +35,8 @@ FluxConstants flux_constants_for(const std::string& name, const std::string& top
     const std::string prefix = r.prefix;
     if (name.rfind(prefix, 0) == 0) {
       std::string family = prefix;
-      if (family == "Advantage2_system") family = "Advantage2_system1";
+      if (family == "Advantage2_system" || family == "Advantage2_standin")
+        family = "Advantage2_system1";
       if (family == "Advantage2_prototype") family = "Advantage2_prototype2.6";
       if (family == "Advantage_system") family = "Advantage_system4.1";
       return {family, r.b_ghz, r.m_afm_ph, false};

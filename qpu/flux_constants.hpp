@@ -19,8 +19,8 @@ struct FluxConstants {
 };
 
 // Constants for a solver, by name prefix (Advantage_system*, Advantage2_prototype*,
-// Advantage2_system4*, Advantage2_system*), else by topology family (zephyr: Advantage2_system1,
-// pegasus: Advantage_system4.1) with guessed = true.
+// Advantage2_system4*, Advantage2_system*; the stand-in's Advantage2_standin as system1), else by
+// topology family (zephyr: Advantage2_system1, pegasus: Advantage_system4.1) with guessed = true.
 FluxConstants flux_constants_for(const std::string& solver_name, const std::string& topology_type);
 
 }  // namespace calo::qpu

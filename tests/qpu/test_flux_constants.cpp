@@ -21,6 +21,8 @@ TEST(FluxConstants, PerFamilyFactorsMatchDwave) {
   EXPECT_NEAR(flux_constants_for("Advantage2_system1.6", "zephyr").phi0_per_h(), 3.07e-4, 1e-6);
   EXPECT_NEAR(flux_constants_for("Advantage2_system4.1", "zephyr").phi0_per_h(), 2.93e-4, 1e-6);
   EXPECT_NEAR(flux_constants_for("Advantage2_prototype2.6", "zephyr").phi0_per_h(), 2.63e-4, 1e-6);
+  EXPECT_FALSE(
+      flux_constants_for("Advantage2_standin", "zephyr").guessed);  // no warning in the demo
   const FluxConstants g = flux_constants_for("Mystery_QPU", "zephyr");
   EXPECT_TRUE(g.guessed);
   EXPECT_EQ(g.family, "Advantage2_system1");
