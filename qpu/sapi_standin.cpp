@@ -133,8 +133,9 @@ struct StandinServer::State {
         auto it = problems.find(id);
         if (it == problems.end()) return;
         refresh(it->second);
-        if (terminal(it->second.status)) return;
-        if (!it->second.complete_on_poll) wake = std::min(wake, it->second.ready);
+        // pending_first problems complete on this poll: answer at once
+        if (terminal(it->second.status) || it->second.complete_on_poll) return;
+        wake = std::min(wake, it->second.ready);
       }
       if (stopping || Clock::now() >= deadline) return;
       changed.wait_until(lock, wake);
