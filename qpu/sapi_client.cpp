@@ -143,7 +143,9 @@ void SapiClient::resolve_region() {
   std::vector<std::string> known;
   if (list.is_array())
     for (const auto& r : list) {
-      if (!r.is_object() || !r.contains("code") || !r.contains("endpoint")) continue;
+      if (!r.is_object() || !r.value("code", nlohmann::json()).is_string() ||
+          !r.value("endpoint", nlohmann::json()).is_string())
+        continue;
       known.push_back(r["code"].get<std::string>());
       if (r["code"] == region) {
         config_.endpoint = r["endpoint"].get<std::string>();

@@ -254,6 +254,26 @@ def run(endpoint, queued_endpoint):
         check(pvalue > 0.001, "Boltzmann chi-square p = %.3f > 0.001" % pvalue)
         check(abs(beta_fit - BETA) < 4 * sigma, "fitted beta within 4 sigma of the hidden beta")
 
+        # Problem resources through Ocean's typed API (checks media types and models).
+        from dwave.cloud import api
+        f = solver.sample_ising(h, J, num_reads=4, label="peer-info")
+        f.result()
+        with api.Problems(endpoint=endpoint, token=TOKEN) as problems:
+            listed = problems.list_problems(label="peer-info")
+            check(len(listed) == 1 and listed[0].id == f.id, "list_problems(label=...) finds it")
+            info = problems.get_problem_info(f.id)
+            check(info.params["num_reads"] == 4 and info.metadata.label == "peer-info"
+                  and info.answer is not None, "get_problem_info: params, metadata, answer")
+            check(problems.get_problem_messages(f.id) == [], "get_problem_messages: empty list")
+
+    # Region resolution as Ocean does it, against the stand-in's Metadata API.
+    root = endpoint[: -len("/sapi/v2/")]
+    with Client(region="eu-central-1", metadata_api_endpoint=root + "/metadata/v1/",
+                token=TOKEN) as client:
+        check(client.config.endpoint == root + "/eu-central-1/sapi/v2/",
+              "region eu-central-1 resolves to %s" % client.config.endpoint)
+        check(len(client.get_solvers()) == 1, "the resolved regional endpoint serves solvers")
+
     # Cancel: a problem queued for 30 s is cancelled through DELETE problems/ (a JSON list).
     with Client(endpoint=queued_endpoint, token=TOKEN) as client:
         solver = client.get_solver()
@@ -267,6 +287,16 @@ def run(endpoint, queued_endpoint):
             check(False, "cancelled problem raises CanceledFutureError")
         except dwex.CanceledFutureError:
             check(time.time() - t0 < 20, "Future.cancel() -> CanceledFutureError (%.1f s)" % (time.time() - t0))
+        from dwave.cloud import api
+        g = solver.sample_ising({q: 0.5}, {}, num_reads=2)
+        gid = g.wait_id(timeout=20)  # submission is asynchronous
+        with api.Problems(endpoint=queued_endpoint, token=TOKEN) as problems:
+            out = problems.cancel_problems([gid])
+            check(len(out) == 1 and getattr(out[0], "status", None) == "CANCELLED",
+                  "cancel_problems([id]) -> CANCELLED")
+            again = problems.cancel_problems([gid])
+            check(len(again) == 1 and getattr(again[0], "error_code", None) == 409,
+                  "cancel_problems on a finished problem -> 409 item")
 
 
 if __name__ == "__main__":
