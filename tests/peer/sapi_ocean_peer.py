@@ -109,10 +109,16 @@ def main():
     os.environ["DWAVE_CACHE_HOME"] = tempfile.mkdtemp(prefix="peer-dwave-cache-")
     proc, endpoint = start_standin(binary, "--profile", "Advantage2_standin")
     queued, queued_endpoint = start_standin(binary, "--queue", "30")
+    procs = [proc, queued]
     try:
         run(endpoint, queued_endpoint)
+        for name, topo, shape, nq, nc in (("Advantage2_system1", "zephyr", [12, 4], 4577, 41515),
+                                          ("Advantage_system4.1", "pegasus", [16], 5627, 40279)):
+            p, ep = start_standin(binary, "--profile", name)
+            procs.append(p)
+            profile(ep, name, topo, shape, nq, nc)
     finally:
-        for p in (proc, queued):
+        for p in procs:
             p.terminate()
             p.wait(timeout=10)
     if FAILURES:
@@ -120,6 +126,18 @@ def main():
         return 1
     print("all peer checks passed")
     return 0
+
+
+def profile(endpoint, name, topo, shape, nq, nc):
+    with Client(endpoint=endpoint, token=TOKEN, request_timeout=60) as client:
+        solver = client.get_solver(name=name)
+        props = solver.properties
+        check(props["topology"] == {"type": topo, "shape": shape} and len(solver.nodes) == nq
+              and len(props["couplers"]) == nc,
+              "profile %s: %s %s, %d qubits, %d couplers" % (name, topo, shape, nq, nc))
+        a, b = props["couplers"][0]
+        f = solver.sample_ising({a: 0.1, b: -0.1}, {(a, b): -0.5}, num_reads=10, answer_mode="raw")
+        check(len(f.samples) == 10 and solver.max_num_reads() > 0, "profile %s samples" % name)
 
 
 def run(endpoint, queued_endpoint):
