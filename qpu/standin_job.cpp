@@ -70,6 +70,10 @@ std::vector<std::pair<double, double>> schedule(const nlohmann::json& params, co
   return out;
 }
 
+int floor_div(int a, int b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+
 IsingProblem qubo_to_ising(const IsingProblem& q) {
   IsingProblem s;
   for (const auto& [v, a] : q.h) s.h[v] += a / 2;
@@ -92,7 +96,7 @@ std::map<std::pair<int, int>, double> zephyr_group_sums(const IsingProblem& isin
     else if (a.w == b.w && a.k == b.k && a.j != b.j)
       group = a.z + a.j - b.z;  // odd
     else
-      group = (((b.z - a.z) >= 0 ? (b.z - a.z) / 2 : -((a.z - b.z + 1) / 2)) % 2 + 2) % 2;
+      group = (floor_div(b.z - a.z, 2) % 2 + 2) % 2;  // external (Python // and %)
     sums[{q, group}] += v;
   };
   for (const auto& [e, v] : ising.J) {
@@ -194,11 +198,10 @@ StandinJob prepare_job(const nlohmann::json& job, const StandinOptions& o) {
     out.histogram = m == "histogram";
   }
   const bool auto_scale = boolean(params, "auto_scale", true);
-  boolean(params, "flux_drift_compensation", true);
+  boolean(params, "flux_drift_compensation", true);  // validated; no drift to compensate
   const bool fast = boolean(params, "fast_anneal", false);
   boolean(params, "reduce_intersample_correlation", false);
-  const bool reinit = boolean(params, "reinitialize_state", true);
-  (void)reinit;
+  boolean(params, "reinitialize_state", true);  // validated; the sampler has no memory
 
   // Anneal duration: annealing_time or the last point of anneal_schedule.
   double anneal = o.default_annealing_time_us;
