@@ -71,8 +71,7 @@ void read_ini(const std::string& path, Sections& sections, std::vector<std::stri
     }
     if (line.front() == '[') {
       const auto close = line.find(']');
-      if (close == std::string::npos)
-        fail_input("{}:{}: section header '{}' lacks ']'", path, lineno, line);
+      if (close == std::string::npos) fail_input("{}:{}: section header lacks ']'", path, lineno);
       section = trim(line.substr(1, close - 1));
       if (!sections.count(section)) order.push_back(section);
       sections[section];
@@ -81,7 +80,10 @@ void read_ini(const std::string& path, Sections& sections, std::vector<std::stri
     }
     const auto eq = line.find_first_of("=:");
     if (eq == std::string::npos)
-      fail_input("{}:{}: expected 'key = value', got '{}'", path, lineno, line);
+      fail_input(
+          "{}:{}: expected '[section]' or 'key = value' (the line is not shown: it may hold "
+          "a token)",
+          path, lineno);
     if (section.empty()) fail_input("{}:{}: '{}' comes before any [section]", path, lineno, line);
     last_key = trim(line.substr(0, eq));
     sections[section][last_key] = trim(line.substr(eq + 1));
@@ -103,7 +105,7 @@ double parse_seconds(const std::string& text, const std::string& where, const st
   }
   if (!ss.eof() || n == 0 || n > 2 || !(best > 0))
     fail_input("{}: '{}' = '{}' is not a positive number of seconds (or a 'connect, read' pair)",
-               where, key, text);
+               where, key, text.size() > 40 ? text.substr(0, 40) + "..." : text);
   return best;
 }
 }  // namespace

@@ -110,6 +110,23 @@ TEST_F(DwaveConf, MalformedValuesNameTheFileAndKey) {
     EXPECT_NE(msg.find("request_timeout"), std::string::npos) << msg;
     EXPECT_EQ(msg.find("= t\n"), std::string::npos) << msg;
   }
+  write("work/dwave.conf", "[defaults]\nABCD-0123456789-pasted-token\n");
+  try {  // a stray line may be a pasted token: never echoed
+    SapiConfig::from_environment();
+    FAIL() << "expected InputError";
+  } catch (const calo::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("dwave.conf:2"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("ABCD-0123456789"), std::string::npos) << e.what();
+  }
+  write("work/dwave.conf", "token = ABCD-0123456789\n[defaults]\n");
+  try {
+    SapiConfig::from_environment();
+    FAIL() << "expected InputError";
+  } catch (const calo::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("key 'token' comes before"), std::string::npos)
+        << e.what();
+    EXPECT_EQ(std::string(e.what()).find("ABCD-0123456789"), std::string::npos) << e.what();
+  }
   write("work/dwave.conf", "[defaults]\ntoken = t\nclient = hybrid\n");
   EXPECT_THROW(SapiConfig::from_environment(), calo::InputError);
   ::setenv("DWAVE_CONFIG_FILE", (root / "nope.conf").c_str(), 1);
