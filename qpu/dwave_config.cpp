@@ -84,7 +84,9 @@ void read_ini(const std::string& path, Sections& sections, std::vector<std::stri
           "{}:{}: expected '[section]' or 'key = value' (the line is not shown: it may hold "
           "a token)",
           path, lineno);
-    if (section.empty()) fail_input("{}:{}: '{}' comes before any [section]", path, lineno, line);
+    if (section.empty())
+      fail_input("{}:{}: key '{}' comes before any [section]; put it under [defaults]", path,
+                 lineno, trim(line.substr(0, eq)));
     last_key = trim(line.substr(0, eq));
     sections[section][last_key] = trim(line.substr(eq + 1));
     origin[section + "." + last_key] = fmt::format("{}:{}", path, lineno);
