@@ -43,8 +43,10 @@ int main(int argc, char** argv) {
                  "qpu: |h| of the flux-bias clamp of partition 0");
   app.add_option("--qpu-beta", q.beta_eff,
                  "qpu: effective inverse temperature (default: calibrated value)");
-  app.add_option("--solver", q.solver, "qpu: solver name (default: first listed)");
-  app.add_option("--timeout", q.timeout_s, "qpu: HTTP timeout per request, s");
+  app.add_option("--solver", q.solver,
+                 "qpu: solver name or JSON filter (default: dwave.conf solver, else first listed)");
+  app.add_option("--timeout", q.timeout_s,
+                 "qpu: HTTP timeout per request, s (default: dwave.conf request_timeout, else 60)");
   app.add_option("--retries", q.retries, "qpu: retries on 429/5xx/connection errors");
   app.add_option("--timing-json", timing_json, "also write the timing line as JSON here");
   app.add_option("--rbm-energies", o.rbm_energy_csv,

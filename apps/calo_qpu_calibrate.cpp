@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
   app.add_option("--endpoint", q.endpoint,
                  "SAPI endpoint (default: DWAVE_API_ENDPOINT / dwave.conf)");
   app.add_option("--token", q.token, "API token (default: DWAVE_API_TOKEN / dwave.conf)");
-  app.add_option("--solver", q.solver, "solver name (default: the first one listed)");
+  app.add_option("--solver", q.solver,
+                 "solver name or JSON filter (default: dwave.conf solver, else the first listed)");
   app.add_option("--energy", energy, "incident energy (MeV) whose code clamps partition 0")
       ->check(CLI::PositiveNumber);
   app.add_option("--clamp-strength", q.clamp_strength, "|h| of the flux-bias clamp");
@@ -44,7 +45,8 @@ int main(int argc, char** argv) {
   app.add_option("--iterations", b.max_iterations, "maximum QPU calls")->check(CLI::PositiveNumber);
   app.add_option("--delta", b.delta0, "update exponent floor (reference: 4)");
   app.add_option("--thrs-const", b.thrs_const, "stopping-rule constant (reference: 1.5)");
-  app.add_option("--timeout", q.timeout_s, "HTTP timeout per request (s)");
+  app.add_option("--timeout", q.timeout_s,
+                 "HTTP timeout per request, s (default: dwave.conf request_timeout, else 60)");
   app.add_option("--retries", q.retries, "retries on 429/5xx/connection errors");
   app.add_option("--seed", seed, "seed of the classical reference");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");

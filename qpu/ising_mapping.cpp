@@ -74,7 +74,8 @@ IsingMapping rbm_to_ising(const RbmParams& rbm, double scale, std::span<const do
 }
 
 std::vector<double> clamp_flux_biases(int num_qubits, std::span<const int> partition0_qubits,
-                                      std::span<const uint8_t> bits, double strength) {
+                                      std::span<const uint8_t> bits, double strength,
+                                      double phi0_per_h) {
   if (bits.size() > partition0_qubits.size())
     fail_input("{} conditioning bits but partition 0 has only {} qubits", bits.size(),
                partition0_qubits.size());
@@ -83,9 +84,39 @@ std::vector<double> clamp_flux_biases(int num_qubits, std::span<const int> parti
     const int q = partition0_qubits[i];
     if (q < 0 || q >= num_qubits)
       fail_input("partition-0 qubit {} is outside the solver's {} nominal qubits", q, num_qubits);
-    fb[size_t(q)] = h_to_fluxbias(-strength * (2.0 * bits[i] - 1.0));
+    fb[size_t(q)] = h_to_fluxbias(-strength * (2.0 * bits[i] - 1.0), phi0_per_h);
   }
   return fb;
+}
+
+ClampMargin check_clamp_margin(const IsingProblem& problem, std::span<const double> fb,
+                               double phi0_per_h) {
+  std::map<int, double> coupling;  // sum |J| per qubit
+  for (const auto& [e, v] : problem.J) {
+    coupling[e.first] += std::abs(v);
+    coupling[e.second] += std::abs(v);
+  }
+  ClampMargin m;
+  for (size_t q = 0; q < fb.size(); ++q) {
+    if (fb[q] == 0) continue;
+    ++m.clamped;
+    const auto it = coupling.find(int(q));
+    const double margin =
+        std::abs(fluxbias_to_h(fb[q], phi0_per_h)) - (it == coupling.end() ? 0.0 : it->second);
+    if (margin <= 0) ++m.weak;
+    if (m.worst_qubit < 0 || margin < m.worst_margin) {
+      m.worst_qubit = int(q);
+      m.worst_margin = margin;
+    }
+  }
+  if (m.weak > 0)
+    spdlog::warn(
+        "flux-bias clamp is weak on {} of {} clamped qubits: qubit {} has |h| from its flux bias "
+        "{:.4g} below the sum of |J| on its couplers by {:.4g}; its neighbours can flip it, raise "
+        "clamp_strength",
+        m.weak, m.clamped, m.worst_qubit,
+        std::abs(fluxbias_to_h(fb[size_t(m.worst_qubit)], phi0_per_h)), -m.worst_margin);
+  return m;
 }
 
 std::vector<uint8_t> spins_to_states(const IsingMapping& mapping, int n,

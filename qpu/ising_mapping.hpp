@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "qpu/ising_math.hpp"
 #include "qpu/qp_codec.hpp"
 
 namespace calo::qpu {
@@ -40,9 +41,24 @@ IsingMapping rbm_to_ising(const RbmParams& rbm, double scale, std::span<const do
                           std::span<const double, 2> j_range);
 
 // Flux biases (length num_qubits) that clamp partition-0 qubit qubit[0][i] to spin 2 bits[i] - 1:
-// fb = h_to_fluxbias(-strength * (2 bit - 1)), positive for bit 1 (sign opposite to the wanted h).
+// fb = h_to_fluxbias(-strength * (2 bit - 1), phi0_per_h), positive for bit 1 (sign opposite to
+// the wanted h). phi0_per_h is the solver family's (flux_constants_for(...).phi0_per_h()); the
+// default is Advantage_system4.1's.
 std::vector<double> clamp_flux_biases(int num_qubits, std::span<const int> partition0_qubits,
-                                      std::span<const uint8_t> bits, double strength);
+                                      std::span<const uint8_t> bits, double strength,
+                                      double phi0_per_h = kFluxPerH);
+
+// Clamp margin after conversion: a flux-biased qubit holds its spin only if its h-equivalent
+// |fluxbias_to_h(fb, phi0_per_h)| exceeds the sum of |J| on its couplers in `problem`.
+struct ClampMargin {
+  int clamped = 0;          // qubits with a non-zero flux bias
+  int weak = 0;             // of those, |h_fb| <= sum |J|
+  int worst_qubit = -1;     // qubit with the smallest |h_fb| - sum |J|
+  double worst_margin = 0;  // that difference (negative when weak)
+};
+// Logs a warning naming the worst qubit when any clamp is weak.
+ClampMargin check_clamp_margin(const IsingProblem& problem, std::span<const double> flux_biases,
+                               double phi0_per_h);
 
 // Maps one answer row back to RBM states (4 * n values in {0,1}, partition-major). Every RBM
 // qubit must be among the answer's active variables.

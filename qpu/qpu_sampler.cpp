@@ -5,6 +5,7 @@
 #include "host/error.hpp"
 #include "host/log.hpp"
 #include "kernels/transform.hpp"
+#include "qpu/flux_constants.hpp"
 #include "qpu/sapi_standin.hpp"
 
 namespace calo::qpu {
@@ -13,7 +14,7 @@ SapiConfig sapi_config_from(const QpuOptions& o) {
   SapiConfig c = SapiConfig::from_environment();
   if (!o.endpoint.empty()) c.endpoint = o.endpoint;
   if (!o.token.empty()) c.token = o.token;
-  c.timeout_s = o.timeout_s;
+  if (o.timeout_s > 0) c.timeout_s = o.timeout_s;  // else dwave.conf request_timeout or 60 s
   c.retries = o.retries;
   return c;
 }
@@ -27,17 +28,27 @@ QpuSampler::QpuSampler(QpuOptions options) : options_(std::move(options)) {
 const SolverInfo& QpuSampler::solver() {
   if (!client_) client_ = std::make_unique<SapiClient>(sapi_config_from(options_));
   if (!solver_) {
-    if (options_.solver.empty()) {
-      auto all = client_->list_solvers();
-      if (all.empty()) throw RemoteError("SAPI lists no solvers for this token");
-      solver_ = std::make_unique<SolverInfo>(all.front());
-    } else {
-      solver_ = std::make_unique<SolverInfo>(client_->get_solver(options_.solver));
-    }
+    // A name or a JSON filter; empty: dwave.conf / DWAVE_API_SOLVER, else the first listed.
+    solver_ = std::make_unique<SolverInfo>(client_->select_solver(options_.solver));
     spdlog::info("QPU solver {} ({} {} qubits, topology {})", solver_->name,
                  solver_->graph.qubits.size(), solver_->graph.num_qubits, solver_->topology_type);
+    const FluxConstants fc = flux_constants_for(solver_->name, solver_->topology_type);
+    phi0_per_h_ = fc.phi0_per_h();
+    if (fc.guessed)
+      spdlog::warn(
+          "QPU solver {}: no flux-bias constants known for this name; using {}'s (B = {} GHz, "
+          "M_AFM = {} pH, {:.4g} Phi0 per unit h) from its {} topology",
+          solver_->name, fc.family, fc.b_ghz, fc.m_afm_ph, phi0_per_h_, solver_->topology_type);
+    else
+      spdlog::debug("QPU flux-bias constants of {}: {:.4g} Phi0 per unit h", fc.family,
+                    phi0_per_h_);
   }
   return *solver_;
+}
+
+double QpuSampler::phi0_per_h() {
+  solver();
+  return phi0_per_h_;
 }
 
 nlohmann::json QpuSampler::params(int num_reads, std::span<const double> fb) const {
@@ -64,10 +75,15 @@ std::vector<uint8_t> QpuSampler::sample(const RbmParams& rbm, std::span<const fl
     groups[{key, options_.per_shower ? k : 0}].push_back(k);
   }
   size_t done = 0;
+  bool margin_checked = false;
   for (const auto& [key, showers] : groups) {
     const std::span<const uint8_t> bits(reinterpret_cast<const uint8_t*>(key.first.data()), n);
-    const auto fb =
-        clamp_flux_biases(s.graph.num_qubits, rbm.qubit[0], bits, options_.clamp_strength);
+    const auto fb = clamp_flux_biases(s.graph.num_qubits, rbm.qubit[0], bits,
+                                      options_.clamp_strength, phi0_per_h_);
+    if (!margin_checked) {  // |h_fb| = clamp_strength for every code: check once
+      check_clamp_margin(m.problem, fb, phi0_per_h_);
+      margin_checked = true;
+    }
     size_t next = 0;  // next (shower, read) slot of this group
     const size_t total = showers.size() * reads;
     while (next < total) {
@@ -103,7 +119,8 @@ std::vector<double> QpuSampler::ising_energies(const RbmParams& rbm, double beta
   const IsingMapping m = rbm_to_ising(rbm, 1.0 / beta, s.h_range, s.j_range);
   std::vector<double> fb;
   if (!bits.empty())
-    fb = clamp_flux_biases(s.graph.num_qubits, rbm.qubit[0], bits, options_.clamp_strength);
+    fb = clamp_flux_biases(s.graph.num_qubits, rbm.qubit[0], bits, options_.clamp_strength,
+                           phi0_per_h_);
   const QpAnswer a =
       client_->sample_ising(s, m.problem, params(num_reads, fb), options_.label + "-beta");
   std::vector<double> e;

@@ -14,13 +14,13 @@
 namespace calo::qpu {
 
 struct QpuOptions {
-  std::string endpoint;          // empty: DWAVE_API_ENDPOINT / dwave.conf / default
-  std::string token;             // empty: DWAVE_API_TOKEN / dwave.conf
-  std::string solver;            // empty: the first solver the endpoint lists
-  double beta_eff = 4.0;         // Ising scale is 1 / beta_eff
+  std::string endpoint;   // empty: DWAVE_API_ENDPOINT / dwave.conf / default
+  std::string token;      // empty: DWAVE_API_TOKEN / dwave.conf
+  std::string solver;     // name or JSON filter; empty: dwave.conf/DWAVE_API_SOLVER, else first
+  double beta_eff = 4.0;  // Ising scale is 1 / beta_eff
   double clamp_strength = 20.0;  // |h| of the partition-0 clamp, as a flux bias (CaloQVAE thrsh)
   int num_reads = 1;             // reads per shower
-  double timeout_s = 60.0;
+  double timeout_s = 0;          // per request; 0: dwave.conf request_timeout, else 60 s
   int retries = 5;
   double annealing_time_us = 0;  // 0: solver default
   bool per_shower = false;       // one problem per shower instead of per distinct energy code
@@ -42,11 +42,14 @@ class QpuSampler {
                                      std::span<const uint8_t> bits);
   const SolverInfo& solver();
   const QpuOptions& options() const { return options_; }
+  // Phi0 per unit h of the solver's family (qpu/flux_constants.hpp); resolves the solver.
+  double phi0_per_h();
 
  private:
   QpuOptions options_;
   std::unique_ptr<SapiClient> client_;
   std::unique_ptr<SolverInfo> solver_;
+  double phi0_per_h_ = 0;
   nlohmann::json params(int num_reads, std::span<const double> flux_biases) const;
 };
 

@@ -4,25 +4,23 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
-#include <fstream>
-#include <map>
+#include <cmath>
 #include <thread>
 
 #include "host/error.hpp"
 #include "host/log.hpp"
+
+#include <fmt/ranges.h>
+#include "qpu/solver_filter.hpp"
 
 namespace calo::qpu {
 
 namespace {
 constexpr const char* kMedia = "application/vnd.dwave.sapi.";
 constexpr const char* kVersion = "; version=3.0.0";
-
-std::string trim(std::string s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
+constexpr const char* kDefaultRegion = "na-west-1";
+constexpr const char* kDefaultMetadata = "https://cloud.dwavesys.com/metadata/v1/";
+constexpr const char* kDefaultEndpoint = "https://cloud.dwavesys.com/sapi/";
 
 size_t write_body(char* data, size_t size, size_t n, void* user) {
   static_cast<std::string*>(user)->append(data, size * n);
@@ -60,62 +58,6 @@ ProblemStatus parse_status(const nlohmann::json& j) {
   return s;
 }
 }  // namespace
-
-SapiConfig SapiConfig::from_environment() {
-  SapiConfig c;
-  std::string path;
-  if (const char* p = std::getenv("DWAVE_CONFIG_FILE"))
-    path = p;
-  else if (const char* home = std::getenv("HOME"))
-    path = std::string(home) + "/.config/dwave/dwave.conf";
-  // dwave.conf is INI: [defaults] values are inherited by every profile; the profile is
-  // DWAVE_PROFILE, else defaults' "profile" key, else the first other section.
-  std::map<std::string, std::map<std::string, std::string>> sections;
-  std::vector<std::string> order;
-  if (!path.empty()) {
-    std::ifstream in(path);
-    std::string line, section;
-    while (std::getline(in, line)) {
-      line = trim(line);
-      if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-      if (line.front() == '[') {
-        section = trim(line.substr(1, line.find(']') - 1));
-        if (!sections.count(section)) order.push_back(section);
-        sections[section];
-        continue;
-      }
-      const auto eq = line.find_first_of("=:");
-      if (eq == std::string::npos) continue;
-      sections[section][trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
-    }
-  }
-  std::string profile;
-  if (const char* p = std::getenv("DWAVE_PROFILE"); p && *p)
-    profile = p;
-  else if (sections["defaults"].count("profile"))
-    profile = sections["defaults"]["profile"];
-  else
-    for (const auto& name : order)
-      if (name != "defaults") {
-        profile = name;
-        break;
-      }
-  auto lookup = [&](const std::string& key) -> std::string {
-    if (!profile.empty() && sections.count(profile) && sections[profile].count(key))
-      return sections[profile][key];
-    return sections["defaults"].count(key) ? sections["defaults"][key] : std::string();
-  };
-  const std::string file_token = lookup("token"), file_endpoint = lookup("endpoint");
-  if (const char* t = std::getenv("DWAVE_API_TOKEN"); t && *t)
-    c.token = t;
-  else
-    c.token = file_token;
-  if (const char* e = std::getenv("DWAVE_API_ENDPOINT"); e && *e)
-    c.endpoint = e;
-  else if (!file_endpoint.empty())
-    c.endpoint = file_endpoint;
-  return c;
-}
 
 SolverInfo parse_solver(const nlohmann::json& j) {
   try {
@@ -158,10 +100,61 @@ SapiClient::SapiClient(SapiConfig config) : config_(std::move(config)) {
     fail_input(
         "no D-Wave API token: set DWAVE_API_TOKEN or add 'token = ...' to "
         "~/.config/dwave/dwave.conf");
-  if (config_.endpoint.empty() || config_.endpoint.back() != '/') config_.endpoint += '/';
   curl_global_init(CURL_GLOBAL_DEFAULT);
   curl_ = curl_easy_init();
   if (!curl_) fail("libcurl could not create a handle");
+  if (config_.endpoint.empty()) {
+    try {
+      resolve_region();
+    } catch (...) {  // the destructor will not run: close the handle and its connection now
+      curl_easy_cleanup(static_cast<CURL*>(curl_));
+      curl_ = nullptr;
+      throw;
+    }
+  }
+  if (config_.endpoint.back() != '/') config_.endpoint += '/';
+}
+
+void SapiClient::resolve_region() {
+  const std::string region = config_.region.empty() ? kDefaultRegion : config_.region;
+  std::string meta = config_.metadata_endpoint;
+  if (meta.empty()) meta = kDefaultMetadata;
+  if (meta.back() != '/') meta += '/';
+  // Ocean short-circuits the default region on the default Metadata API.
+  if (region == kDefaultRegion && meta == kDefaultMetadata) {
+    config_.endpoint = kDefaultEndpoint;
+    return;
+  }
+  const std::string saved = config_.endpoint;
+  config_.endpoint = meta;
+  nlohmann::json list;
+  try {
+    list = parse_json(request("GET", "regions/", "", "", 0,
+                              "application/vnd.dwave.metadata.regions+json; version=1.0.0")
+                          .body,
+                      "Metadata API regions");
+  } catch (const RemoteError& e) {
+    config_.endpoint = saved;
+    throw RemoteError(fmt::format("cannot resolve region '{}' through the Metadata API at {}: {}; "
+                                  "set DWAVE_API_ENDPOINT (or 'endpoint' in dwave.conf) instead",
+                                  region, meta, e.what()),
+                      e.http_status());
+  }
+  std::vector<std::string> known;
+  if (list.is_array())
+    for (const auto& r : list) {
+      if (!r.is_object() || !r.value("code", nlohmann::json()).is_string() ||
+          !r.value("endpoint", nlohmann::json()).is_string())
+        continue;
+      known.push_back(r["code"].get<std::string>());
+      if (r["code"] == region) {
+        config_.endpoint = r["endpoint"].get<std::string>();
+        spdlog::debug("SAPI region {} -> {}", region, config_.endpoint);
+        return;
+      }
+    }
+  throw InputError(fmt::format("region '{}' is unknown to the Metadata API at {}; try one of: {}",
+                               region, meta, fmt::join(known, ", ")));
 }
 
 SapiClient::~SapiClient() {
@@ -169,7 +162,14 @@ SapiClient::~SapiClient() {
 }
 
 SapiClient::Response SapiClient::request(const std::string& method, const std::string& path,
-                                         const std::string& accept, const std::string& body) {
+                                         const std::string& accept, const std::string& body,
+                                         double extra_timeout_s) {
+  return request(method, path, accept, body, extra_timeout_s, "");
+}
+
+SapiClient::Response SapiClient::request(const std::string& method, const std::string& path,
+                                         const std::string& accept, const std::string& body,
+                                         double extra_timeout_s, const std::string& full_accept) {
   CURL* curl = static_cast<CURL*>(curl_);
   const std::string url = config_.endpoint + path;
   double delay = config_.backoff_s;
@@ -178,8 +178,10 @@ SapiClient::Response SapiClient::request(const std::string& method, const std::s
     std::string reply;
     struct curl_slist* headers = nullptr;
     const std::string auth = "X-Auth-Token: " + config_.token;
-    const std::string acc = "Accept: " + std::string(kMedia) + accept + kVersion;
-    headers = curl_slist_append(headers, auth.c_str());
+    const std::string acc =
+        "Accept: " + (full_accept.empty() ? std::string(kMedia) + accept + kVersion : full_accept);
+    // The token goes to SAPI only, never to the Metadata API (a different service).
+    if (full_accept.empty()) headers = curl_slist_append(headers, auth.c_str());
     headers = curl_slist_append(headers, acc.c_str());
     if (!body.empty()) headers = curl_slist_append(headers, "Content-Type: application/json");
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
@@ -191,7 +193,8 @@ SapiClient::Response SapiClient::request(const std::string& method, const std::s
     }
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, long(config_.timeout_s * 1000));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, long((config_.timeout_s + extra_timeout_s) * 1000));
+    if (!config_.proxy.empty()) curl_easy_setopt(curl, CURLOPT_PROXY, config_.proxy.c_str());
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
                      long(std::min(config_.timeout_s, 60.0) * 1000));
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -203,10 +206,10 @@ SapiClient::Response SapiClient::request(const std::string& method, const std::s
     std::string problem;
     bool transient = false;
     if (rc == CURLE_OPERATION_TIMEDOUT) {
-      throw RemoteError(
+      throw SapiTimeout(
           fmt::format("SAPI {} {} did not answer within {} s (timeout); the server is "
                       "slow or unreachable, retry later or raise the timeout",
-                      method, redact(url, config_.token), config_.timeout_s));
+                      method, redact(url, config_.token), config_.timeout_s + extra_timeout_s));
     } else if (rc != CURLE_OK) {
       problem = fmt::format("connection error: {}", curl_easy_strerror(rc));
       transient = true;
@@ -271,6 +274,10 @@ ProblemStatus SapiClient::submit_ising(const SolverInfo& solver, const IsingProb
 QpAnswer SapiClient::wait(const ProblemStatus& submitted) {
   ProblemStatus s = submitted;
   const auto start = std::chrono::steady_clock::now();
+  const auto waited = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  int polls = 0, timeouts = 0;
   while (true) {
     if (s.status == "COMPLETED") {
       if (!s.answer) {
@@ -280,6 +287,8 @@ QpAnswer SapiClient::wait(const ProblemStatus& submitted) {
         if (!s.answer)
           throw RemoteError(fmt::format("SAPI problem {} is COMPLETED but has no answer", s.id));
       }
+      if (polls > 0)
+        spdlog::debug("SAPI problem {} completed after {:.1f} s ({} polls)", s.id, waited(), polls);
       return decode_qp_answer(*s.answer);
     }
     if (s.status == "FAILED")
@@ -289,25 +298,60 @@ QpAnswer SapiClient::wait(const ProblemStatus& submitted) {
       throw RemoteError(fmt::format("SAPI problem {} was cancelled", s.id));
     if (s.status != "PENDING" && s.status != "IN_PROGRESS")
       throw RemoteError(fmt::format("SAPI problem {} has unknown status '{}'", s.id, s.status));
-    const double waited =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (waited > config_.wait_timeout_s)
-      throw RemoteError(
-          fmt::format("SAPI problem {} still {} after {:.0f} s; cancel it or wait longer", s.id,
-                      s.status, waited));
-    const int window = std::clamp(config_.poll_timeout_s, 1, 30);
-    auto j = parse_json(
-        request("GET", fmt::format("problems/?id={}&timeout={}", s.id, window), "problems+json")
-            .body,
-        "poll");
-    if (!j.is_array() || j.empty()) throw RemoteError("SAPI poll reply is not a non-empty list");
-    s = parse_status(j[0]);
+    const double remaining = config_.wait_timeout_s - waited();
+    if (remaining <= 0)
+      throw RemoteError(fmt::format(
+          "SAPI problem {} still {} after waiting {:.1f} s ({} polls, {} timed out; wait budget "
+          "{} s: raise polling_timeout / wait_timeout_s or cancel it)",
+          s.id, s.status, waited(), polls, timeouts, config_.wait_timeout_s));
+    // Long-poll for at most the remaining budget; the transfer may take the window plus the
+    // request timeout.
+    const int window =
+        std::clamp(std::min(config_.poll_timeout_s, int(std::ceil(remaining))), 1, 30);
+    ++polls;
+    try {
+      auto j = parse_json(request("GET", fmt::format("problems/?id={}&timeout={}", s.id, window),
+                                  "problems+json", "", window)
+                              .body,
+                          "poll");
+      if (!j.is_array() || j.empty()) throw RemoteError("SAPI poll reply is not a non-empty list");
+      s = parse_status(j[0]);
+    } catch (const SapiTimeout&) {
+      ++timeouts;
+      spdlog::warn(
+          "SAPI poll of problem {} timed out after {:.1f} s of waiting; polling again "
+          "within the {} s budget",
+          s.id, waited(), config_.wait_timeout_s);
+    }
   }
 }
 
 QpAnswer SapiClient::sample_ising(const SolverInfo& solver, const IsingProblem& problem,
                                   const nlohmann::json& params, const std::string& label) {
   return wait(submit_ising(solver, problem, params, label));
+}
+
+SolverInfo SapiClient::select_solver(const std::string& spec_in) {
+  const std::string spec = spec_in.empty() ? config_.solver : spec_in;
+  nlohmann::json filter = nlohmann::json::parse(spec, nullptr, false);
+  if (!spec.empty() && !filter.is_object()) return get_solver(spec);  // a plain name
+  if (spec.empty()) filter = nlohmann::json::object();
+  if (config_.client == "qpu" && !filter.contains("qpu")) filter["qpu"] = true;
+  auto all = parse_json(request("GET", "solvers/remote/", "solver-definition-list+json").body,
+                        "solver list");
+  if (!all.is_array()) throw RemoteError("SAPI solver list is not a JSON array");
+  const auto hits = filter_solvers(all, filter);
+  if (hits.empty()) {
+    std::vector<std::string> names;
+    for (const auto& x : all)
+      if (x.contains("identity")) names.push_back(x["identity"].value("name", "?"));
+    throw InputError(
+        fmt::format("no solver matches {} (from {}); the endpoint lists: {}",
+                    spec.empty() ? std::string("the defaults") : "'" + spec + "'",
+                    config_.source.empty() ? std::string("the caller") : config_.source,
+                    fmt::join(names, ", ")));
+  }
+  return parse_solver(all[hits.front()]);
 }
 
 ProblemStatus SapiClient::cancel(const std::string& id) {

@@ -1,8 +1,12 @@
 #pragma once
 // Offline stand-in for the SAPI REST service (research/dwave.md section 6): same endpoints and
-// JSON shapes, samples each ising problem with sequential heat-bath Gibbs at a hidden inverse
-// temperature, applies flux biases as strong fields, returns realistic timing, rejects malformed
-// problems like SAPI, and injects faults on request (for client tests).
+// JSON shapes under /sapi/, /sapi/v2/ and /<region>/sapi/v2/, plus the Metadata API's region list
+// at /metadata/v1/regions/. Samples each ising or qubo problem with sequential heat-bath Gibbs at a
+// hidden inverse temperature, applies flux biases as strong fields (with the solver family's
+// Phi0-per-h constant), answers in raw or histogram mode, returns timing from the solver's timing
+// model, validates parameters and ranges like SAPI, keeps problems PENDING for `queue_s` (long
+// polls block), supports single and batch cancel, problem listing, /info and /messages, and
+// injects a few faults on request (for client tests). Solver profiles: qpu/solver_profile.hpp.
 #include <nlohmann/json.hpp>
 
 #include <atomic>
@@ -24,8 +28,28 @@ struct StandinOptions {
   SolverGraph graph;
   double h_range[2] = {-4, 4};
   double j_range[2] = {-1, 1};
-  double beta = 5.0;  // hidden inverse temperature of the Ising samples
-  int sweeps = 300;   // Gibbs sweeps per read (from a uniform random start)
+  double extended_j_range[2] = {-2, 1};         // the J range accepted with auto_scale false
+  double per_group_coupling_range[2] = {0, 0};  // Advantage2 (Zephyr coupling groups); 0,0: none
+  double per_qubit_coupling_range[2] = {0, 0};  // Advantage (sum of J per qubit); 0,0: none
+  int max_num_reads = 10000;
+  double annealing_time_range[2] = {0.5, 2000};    // us
+  double fast_anneal_time_range[2] = {0.005, 83};  // us
+  double default_annealing_time_us = 20;
+  double default_programming_thermalization_us = 1000;
+  double default_readout_thermalization_us = 0;
+  double programming_thermalization_range[2] = {0, 10000};
+  double readout_thermalization_range[2] = {0, 10000};
+  double problem_run_duration_range[2] = {0, 1000000};
+  double anneal_offset_range[2] = {-0.64, 0.51};  // per working qubit
+  // Timing model (us): programming = typical + programming_thermalization; per read
+  // anneal + readout + delay + readout_thermalization (Advantage_system4.1-like defaults).
+  double typical_programming_time_us = 14062.36;
+  double readout_time_per_sample_us = 36.4;
+  double qpu_delay_time_per_sample_us = 20.54;
+  std::string chip_id;  // empty: the solver name
+  double queue_s = 0;   // problems stay PENDING this long after submission (long polls block)
+  double beta = 5.0;    // hidden inverse temperature of the Ising samples
+  int sweeps = 300;     // Gibbs sweeps per read (from a uniform random start)
   uint64_t seed = 1;
   // Fault injection, counted over all requests in arrival order.
   int fail_first = 0;  // answer the first k requests with `fail_status`
@@ -58,8 +82,12 @@ class StandinServer {
   void run(const std::string& host, int port);
   void stop();
   std::string endpoint() const;  // http://127.0.0.1:<port>/sapi/
+  // The Metadata API root (http://127.0.0.1:<port>/metadata/v1/); its regions/ lists na-west-1
+  // at <root>/sapi/v2/ and eu-central-1 at <root>/eu-central-1/sapi/v2/, both served here.
+  std::string metadata_endpoint() const;
   nlohmann::json solver_config() const;
   int requests_seen() const;
+  bool metadata_saw_token() const;  // a Metadata API request carried X-Auth-Token (it must not)
 
  private:
   struct State;

@@ -108,3 +108,16 @@ TEST(QpuApps, CalibrateRecoversHiddenBetaAndStoresIt) {
   EXPECT_NE(out.find("401"), std::string::npos) << out;
   EXPECT_EQ(out.find("WRONG-secret-77"), std::string::npos) << out;
 }
+
+TEST(QpuApps, StandinRejectsAnUnknownProfileListingTheKnownOnes) {
+  if (!std::filesystem::exists(kBin + "/calo_sapi_standin")) GTEST_SKIP() << "app not built";
+  const std::string out = ::testing::TempDir() + "/standin_profile.txt";
+  const std::string cmd = kBin + "/calo_sapi_standin --port " + std::to_string(free_port()) +
+                          " --profile Advantage_system9 > " + out + " 2>&1";
+  const int rc = std::system(cmd.c_str());
+  EXPECT_NE(rc, 0);
+  const std::string text = slurp(out);
+  EXPECT_NE(text.find("unknown stand-in solver profile 'Advantage_system9'"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Advantage2_system1, Advantage_system4.1"), std::string::npos) << text;
+}

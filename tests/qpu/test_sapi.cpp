@@ -3,6 +3,7 @@
 // stand-in's Gibbs sampler against exact enumeration.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -322,4 +323,41 @@ TEST(Sapi, ConnectionRefusedIsRetriedThenReported) {
   EXPECT_NE(msg.find("connection error"), std::string::npos) << msg;
   EXPECT_NE(msg.find("2 attempts"), std::string::npos) << msg;
   EXPECT_EQ(msg.find("tok-zzz-999"), std::string::npos) << msg;
+}
+
+TEST(Sapi, PollsWithinTheWaitBudget) {
+  // A problem queued for 3 s with a 2 s request timeout: the long poll is held for its window
+  // (plus the request timeout) and the wait succeeds.
+  StandinOptions o = options();
+  o.queue_s = 3.0;
+  StandinServer server(o);
+  server.start();
+  SapiConfig c = config(server);
+  c.timeout_s = 2;
+  c.poll_timeout_s = 30;
+  c.wait_timeout_s = 20;
+  SapiClient client(c);
+  const SolverInfo s = client.get_solver("Advantage2_standin");
+  const auto t0 = std::chrono::steady_clock::now();
+  const ProblemStatus st = client.submit_ising(s, ring_problem(), params(4));
+  EXPECT_EQ(st.status, "PENDING");
+  EXPECT_EQ(client.wait(st).solutions.size(), 4u);
+  const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_GT(dt, 2.5);
+  EXPECT_LT(dt, 10.0);
+  // A budget shorter than the queue: the polls shrink to it and the error says how long it waited.
+  StandinOptions slow = options();
+  slow.queue_s = 30;
+  StandinServer server2(slow);
+  server2.start();
+  SapiConfig c2 = config(server2);
+  c2.poll_timeout_s = 30;
+  c2.wait_timeout_s = 1.5;
+  SapiClient client2(c2);
+  const auto t1 = std::chrono::steady_clock::now();
+  const std::string msg = error_of([&] { client2.sample_ising(s, ring_problem(), params(1)); });
+  const double dt2 = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+  EXPECT_NE(msg.find("still PENDING after waiting"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("wait budget 1.5 s"), std::string::npos) << msg;
+  EXPECT_LT(dt2, 5.0);  // not the 30 s window
 }
