@@ -14,7 +14,7 @@
 #include "host/runtime_policy.hpp"
 
 int main(int argc, char** argv) {
-  calo::apply_runtime_policy(argc, argv);
+  calo::apply_runtime_policy(argc, argv, calo::BlasThreads::library);
   CLI::App app{"CaloChallenge Dataset-2 evaluation: FPD, KPD, separation powers, plots"};
   calo::eval::EvalOptions o;
   std::vector<std::string> rbm;

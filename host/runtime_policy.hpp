@@ -13,8 +13,13 @@
 // CALO_RUNTIME_POLICY=off disables all of this.
 namespace calo {
 
+enum class BlasThreads {
+  serial,  // the nn apps: OpenMP parallelises around single-threaded GEMMs
+  library  // calo_eval: its large double GEMMs (FPD/KPD Gram blocks) use OpenBLAS's own threads
+};
+
 // Call first in main(). Returns normally when nothing had to change (or re-executing failed, in
 // which case the run continues with the inherited settings); otherwise does not return.
-void apply_runtime_policy(int argc, char** argv);
+void apply_runtime_policy(int argc, char** argv, BlasThreads blas = BlasThreads::serial);
 
 }  // namespace calo

@@ -12,7 +12,7 @@
 #include "host/nn/model.hpp"
 #include "kernels/philox.hpp"
 #include "kernels/transform.hpp"
-#include "qpu/topology/graph.hpp"
+#include "host/topology/graph.hpp"
 #include "samplers/prior_sampler.hpp"
 #include "samplers/rbm.hpp"
 

@@ -8,7 +8,7 @@
 
 #include "qpu/flux_constants.hpp"
 #include "qpu/ising_math.hpp"
-#include "qpu/topology/graph.hpp"
+#include "host/topology/graph.hpp"
 
 namespace calo::qpu {
 

@@ -1,6 +1,6 @@
 #include "qpu/standin_topology.hpp"
 
-#include "qpu/topology/graph.hpp"
+#include "host/topology/graph.hpp"
 
 #include <algorithm>
 #include <set>

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "qpu/topology/graph.hpp"
+#include "host/topology/graph.hpp"
 
 namespace calo {
 

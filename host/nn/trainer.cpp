@@ -20,7 +20,7 @@
 #include "host/split.hpp"
 #include "host/text_file.hpp"
 #include "kernels/transform.hpp"
-#include "qpu/topology/graph.hpp"
+#include "host/topology/graph.hpp"
 #include "samplers/rbm_learning.hpp"
 
 namespace calo::nn {

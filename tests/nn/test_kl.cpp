@@ -15,7 +15,7 @@
 #include "host/nn/model.hpp"
 #include "kernels/philox.hpp"
 #include "kernels/transform.hpp"
-#include "qpu/topology/graph.hpp"
+#include "host/topology/graph.hpp"
 #include "samplers/rbm.hpp"
 #include "tests/nn/test_layer_util.hpp"
 

@@ -10,7 +10,7 @@
 #include "kernels/math.hpp"
 #include "kernels/philox.hpp"
 #include "kernels/transform.hpp"
-#include "qpu/topology/graph.hpp"
+#include "host/topology/graph.hpp"
 
 namespace calo::nn {
 namespace {

@@ -16,7 +16,7 @@
 
 #include "qpu/calibrate.hpp"
 #include "qpu/sapi_client.hpp"
-#include "qpu/topology/graph.hpp"
+#include "host/topology/graph.hpp"
 #include "samplers/rbm.hpp"
 
 namespace {

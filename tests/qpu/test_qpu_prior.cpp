@@ -1,5 +1,5 @@
 // make_qpu_prior_sampler end to end with the project's Rbm on a Zephyr graph against the loopback
-// stand-in (whose Zephyr generator is independent of qpu/topology: the couplers must agree), and
+// stand-in (whose Zephyr generator is independent of host/topology: the couplers must agree), and
 // the Rbm -> Ising energy identity with Rbm::energy.
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include "qpu/qpu_prior_sampler.hpp"
 #include "qpu/sapi_standin.hpp"
 #include "qpu/standin_topology.hpp"
-#include "qpu/topology/graph.hpp"
+#include "host/topology/graph.hpp"
 
 using namespace calo::qpu;
 

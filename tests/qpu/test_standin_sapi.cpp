@@ -16,7 +16,7 @@
 #include "qpu/sapi_standin.hpp"
 #include "qpu/solver_profile.hpp"
 #include "qpu/standin_job.hpp"
-#include "qpu/topology/graph.hpp"
+#include "host/topology/graph.hpp"
 
 using namespace calo::qpu;
 using nlohmann::json;

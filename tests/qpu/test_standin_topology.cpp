@@ -5,7 +5,7 @@
 
 #include "host/error.hpp"
 #include "qpu/standin_topology.hpp"
-#include "qpu/topology/graph.hpp"
+#include "host/topology/graph.hpp"
 
 using namespace calo::qpu;
 

@@ -4,7 +4,7 @@
 #include <set>
 
 #include "host/error.hpp"
-#include "qpu/topology/graph.hpp"
+#include "host/topology/graph.hpp"
 
 using namespace calo;
 

@@ -1,4 +1,4 @@
-#include "qpu/topology/graph.hpp"
+#include "host/topology/graph.hpp"
 
 #include <algorithm>
 #include <sstream>
