@@ -42,6 +42,7 @@ class BlockGibbsSampler {
     std::vector<int32_t> offsets, nbr;
     std::vector<float> w, bias;
   };
+  const Sparse& sparse() const { return sp_; }
 
  private:
   void run_cpu_sparse(int sweeps, float beta);

@@ -5,8 +5,8 @@
 #include <cuda_runtime.h>
 
 #include "kernels/cuda_check.cuh"
-#include "kernels/rbm/gibbs_math.hpp"
 #include "kernels/rbm/gibbs_launch.hpp"
+#include "kernels/rbm/gibbs_math.hpp"
 
 namespace calo {
 
@@ -20,16 +20,9 @@ __global__ void gibbs_partition_kernel4(const int32_t* offsets, const int32_t* n
   const int64_t t = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (t >= int64_t(n) * quads) return;
   const int node = first_node + int(t / quads), c4 = 4 * int(t % quads);
-  const Uniform4 u = gibbs_uniform4(seed, sweep, node, num_nodes, c4, chains);
-  uchar4 out;
-  out.x =
-      gibbs_update(gibbs_sparse_field(offsets, nbr, w, bias, z, node, c4, chains), beta, u.u[0]);
-  out.y = gibbs_update(gibbs_sparse_field(offsets, nbr, w, bias, z, node, c4 + 1, chains), beta,
-                       u.u[1]);
-  out.z = gibbs_update(gibbs_sparse_field(offsets, nbr, w, bias, z, node, c4 + 2, chains), beta,
-                       u.u[2]);
-  out.w = gibbs_update(gibbs_sparse_field(offsets, nbr, w, bias, z, node, c4 + 3, chains), beta,
-                       u.u[3]);
+  const Quad q =
+      gibbs_quad_update(offsets, nbr, w, bias, z, node, c4, num_nodes, chains, seed, sweep, beta);
+  const uchar4 out = make_uchar4(q.v[0], q.v[1], q.v[2], q.v[3]);
   *reinterpret_cast<uchar4*>(z + int64_t(node) * chains + c4) =
       out;  // 4-byte aligned: chains % 4 == 0
 }
@@ -41,9 +34,8 @@ __global__ void gibbs_partition_kernel(const int32_t* offsets, const int32_t* nb
   const int64_t t = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (t >= int64_t(n) * chains) return;
   const int node = first_node + int(t / chains), c = int(t % chains);
-  const float f = gibbs_sparse_field(offsets, nbr, w, bias, z, node, c, chains);
   z[int64_t(node) * chains + c] =
-      gibbs_update(f, beta, gibbs_uniform(seed, sweep, node, num_nodes, c, chains));
+      gibbs_chain_update(offsets, nbr, w, bias, z, node, c, num_nodes, chains, seed, sweep, beta);
 }
 
 }  // namespace

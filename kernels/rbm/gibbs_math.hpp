@@ -51,6 +51,33 @@ CALO_HD_INLINE float gibbs_sparse_field(const int32_t* offsets, const int32_t* n
   return f;
 }
 
+// The body of one CUDA thread (kernels/rbm/gibbs.cu), also run by the CPU emulation test: the new
+// state of (node, chain) at `sweep`, scalar kernel.
+CALO_HD_INLINE uint8_t gibbs_chain_update(const int32_t* offsets, const int32_t* nbr,
+                                          const float* w, const float* bias, const uint8_t* z,
+                                          int node, int chain, int num_nodes, int chains,
+                                          uint64_t seed, uint64_t sweep, float beta) {
+  const float f = gibbs_sparse_field(offsets, nbr, w, bias, z, node, chain, chains);
+  return gibbs_update(f, beta, gibbs_uniform(seed, sweep, node, num_nodes, chain, chains));
+}
+
+struct Quad {
+  uint8_t v[4];
+};
+
+// Quad kernel (chains % 4 == 0): chains chain4 .. chain4+3 of one node from one Philox block.
+CALO_HD_INLINE Quad gibbs_quad_update(const int32_t* offsets, const int32_t* nbr, const float* w,
+                                      const float* bias, const uint8_t* z, int node, int chain4,
+                                      int num_nodes, int chains, uint64_t seed, uint64_t sweep,
+                                      float beta) {
+  const Uniform4 u = gibbs_uniform4(seed, sweep, node, num_nodes, chain4, chains);
+  Quad q;
+  for (int k = 0; k < 4; ++k)
+    q.v[k] = gibbs_update(gibbs_sparse_field(offsets, nbr, w, bias, z, node, chain4 + k, chains),
+                          beta, u.u[k]);
+  return q;
+}
+
 // Host only: the draws gibbs_uniform(seed, sweep, node, num_nodes, chain0 + l, chains) for
 // l = 0 .. L-1 at once, with the Philox rounds vectorised across lanes. When the first index is a
 // multiple of 4 the lanes are the words of L/4 consecutive blocks; otherwise one block per lane.
