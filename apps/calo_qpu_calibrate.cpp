@@ -8,6 +8,7 @@
 
 #include "host/backend.hpp"
 #include "host/error.hpp"
+#include "host/latent_layout.hpp"
 #include "host/log.hpp"
 #include "host/runtime_policy.hpp"
 #include "kernels/transform.hpp"
@@ -62,8 +63,7 @@ int main(int argc, char** argv) {
     auto gibbs = calo::make_gibbs_prior_sampler(calo::Backend::cpu, sweeps);
     const std::vector<float> energies(static_cast<size_t>(reference), static_cast<float>(energy));
     const std::vector<uint8_t> states = gibbs->sample(rbm, energies, seed);
-    std::vector<uint8_t> bits(size_t(rbm.n()));
-    calo::energy_code(energy, rbm.n(), bits.data());
+    const std::vector<uint8_t> bits = calo::LatentLayout(rbm.n()).code(energy);
     const calo::qpu::BetaEstimate est =
         calo::qpu::calibrate_beta_eff(sampler, params, states, bits, num_reads, b);
     calo::qpu::store_beta_eff(rbm_path, est, sampler.solver().name);

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "host/error.hpp"
+#include "host/latent_layout.hpp"
 #include "host/log.hpp"
 #include "kernels/transform.hpp"
 #include "qpu/flux_constants.hpp"
@@ -71,7 +72,7 @@ std::vector<uint8_t> QpuSampler::sample(const RbmParams& rbm, std::span<const fl
   std::map<std::pair<std::string, size_t>, std::vector<size_t>> groups;
   for (size_t k = 0; k < energies.size(); ++k) {
     std::string key(n, '\0');
-    calo::energy_code(double(energies[k]), int(n), reinterpret_cast<uint8_t*>(key.data()));
+    LatentLayout(int(n)).encode(double(energies[k]), reinterpret_cast<uint8_t*>(key.data()));
     groups[{key, options_.per_shower ? k : 0}].push_back(k);
   }
   size_t done = 0;

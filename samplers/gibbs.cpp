@@ -6,6 +6,7 @@
 #include <array>
 
 #include "host/error.hpp"
+#include "host/latent_layout.hpp"
 #include "kernels/rbm/gibbs_math.hpp"
 #include "kernels/transform.hpp"
 
@@ -100,9 +101,10 @@ void BlockGibbsSampler::clamp_energies(std::span<const float> energies_mev) {
                energies_mev.size(), C);
   host_states_current();
   newer_ = Newer::host;
+  const LatentLayout layout(n_);
   std::vector<uint8_t> code(static_cast<size_t>(n_));
   for (size_t c = 0; c < C; ++c) {
-    energy_code(double(energies_mev[c]), n_, code.data());
+    layout.encode(double(energies_mev[c]), code.data());
     for (size_t i = 0; i < size_t(n_); ++i) z_[i * C + c] = code[i];
   }
 }

@@ -10,6 +10,7 @@
 
 #include "host/error.hpp"
 #include "host/h5io.hpp"
+#include "host/latent_layout.hpp"
 #include "host/nn/trainer.hpp"
 #include "host/progress.hpp"
 #include "kernels/philox.hpp"
@@ -69,24 +70,17 @@ std::vector<uint8_t> encoded_states(nn::Calo4pQVAE& model, ShowerFileReader& rea
   sch.step = static_cast<uint64_t>(first);
   model.train_step(Tensor::from_host({count, nn::kVoxels}, u), block.energies, sch, false);
   const std::vector<float>& post = model.last_posterior();  // count x 3n, hard {0,1} in eval
-  std::vector<uint8_t> z(size_t(count) * 4 * size_t(n));
-  for (int64_t i = 0; i < count; ++i) {
-    uint8_t* row = z.data() + size_t(i) * 4 * size_t(n);
-    energy_code(block.energies[size_t(i)], n, row);
-    for (int k = 0; k < 3 * n; ++k) row[n + k] = post[size_t(i * 3 * n + k)] > 0.5f ? 1 : 0;
-  }
-  return z;
+  return LatentLayout(n).states(block.energies, post);
 }
 
 std::vector<uint8_t> random_states(int n, std::span<const float> energies, uint64_t seed) {
-  std::vector<uint8_t> z(energies.size() * 4 * size_t(n));
-  for (size_t i = 0; i < energies.size(); ++i) {
-    uint8_t* row = z.data() + i * 4 * size_t(n);
-    energy_code(energies[i], n, row);
-    for (int k = 0; k < 3 * n; ++k)
-      row[n + k] = uniform(seed, 7, uint64_t(i) * 4 * uint64_t(n) + uint64_t(k)) < 0.5 ? 1 : 0;
-  }
-  return z;
+  const LatentLayout layout(n);
+  std::vector<uint8_t> free(energies.size() * size_t(layout.free_units()));
+  for (size_t i = 0; i < energies.size(); ++i)
+    for (int k = 0; k < layout.free_units(); ++k)  // index as before: row i of 4n, unit k
+      free[i * size_t(layout.free_units()) + size_t(k)] =
+          uniform(seed, 7, uint64_t(i) * uint64_t(layout.units()) + uint64_t(k)) < 0.5 ? 1 : 0;
+  return layout.states(energies, free);
 }
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "host/error.hpp"
+#include "host/latent_layout.hpp"
 #include "host/nn/losses.hpp"
 #include "kernels/math.hpp"
 #include "kernels/transform.hpp"
@@ -75,16 +76,11 @@ PriorMatch prior_match(const Rbm& prior, std::span<const float> logits,
          samples.size(), B, 3 * n);
   PriorMatch m;
   if (B == 0) return m;
-  std::vector<uint8_t> bits(static_cast<size_t>(n));
-  std::vector<float> code(static_cast<size_t>(n));
-  auto code_of = [&](int64_t b) {
-    energy_code(static_cast<double>(energies[size_t(b)]), n, bits.data());
-    for (int i = 0; i < n; ++i) code[size_t(i)] = bits[size_t(i)];
-  };
+  const LatentLayout layout(n);
+  const std::vector<float> codes = layout.float_codes(energies);
   std::vector<double> post_on(size_t(3 * n), 0.0), prior_on(size_t(3 * n), 0.0);
   for (int64_t b = 0; b < B; ++b) {
-    code_of(b);
-    m.pos_energy += conditional_energy(prior, code.data(), samples.data() + b * 3 * n);
+    m.pos_energy += conditional_energy(prior, codes.data() + b * n, samples.data() + b * 3 * n);
     for (int i = 0; i < 3 * n; ++i) post_on[size_t(i)] += samples[size_t(b * 3 * n + i)];
   }
   m.pos_energy /= double(B);
@@ -111,10 +107,9 @@ PriorMatch prior_match(const Rbm& prior, std::span<const float> logits,
 #pragma omp parallel for schedule(dynamic)
   for (int k = 0; k < K; ++k) {
     const int64_t b = (B * k) / K;
-    std::vector<uint8_t> kbits(static_cast<size_t>(n));
-    std::vector<float> kcode(static_cast<size_t>(n)), sig(static_cast<size_t>(3 * n));
-    energy_code(static_cast<double>(energies[size_t(b)]), n, kbits.data());
-    for (int i = 0; i < n; ++i) kcode[size_t(i)] = kbits[size_t(i)];
+    const std::vector<uint8_t> kbits = layout.code(double(energies[size_t(b)]));
+    const float* kcode = codes.data() + b * n;
+    std::vector<float> sig(static_cast<size_t>(3 * n));
     double eq_lnq = 0.0;
     for (int i = 0; i < 3 * n; ++i) {
       const double p =
@@ -129,7 +124,7 @@ PriorMatch prior_match(const Rbm& prior, std::span<const float> logits,
     const AisResult z0 = ais_log_z_conditional(prior, kbits, ao);
     double b0c = 0.0;
     for (int i = 0; i < n; ++i) b0c += double(prior.bias(0)[size_t(i)]) * kbits[size_t(i)];
-    kls[size_t(k)] = eq_lnq + conditional_energy(prior, kcode.data(), sig.data()) + z0.log_z - b0c;
+    kls[size_t(k)] = eq_lnq + conditional_energy(prior, kcode, sig.data()) + z0.log_z - b0c;
     vars[size_t(k)] = z0.log_z_stderr * z0.log_z_stderr;
   }
   double var = 0.0;

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "host/error.hpp"
+#include "host/latent_layout.hpp"
 #include "host/nn/activations.hpp"
 #include "host/nn/attention.hpp"
 #include "host/nn/conv_transpose3d.hpp"
@@ -210,13 +211,7 @@ void Calo4pQVAE::init_output_bias(float mean_hit_u, float hit_fraction) {
 Tensor Calo4pQVAE::decoder_input(const Tensor& latent13, std::span<const float> energies) {
   const int n = cfg_.n;
   const int64_t B = static_cast<int64_t>(energies.size());
-  std::vector<float> code(static_cast<size_t>(B * n));
-  std::vector<uint8_t> bits(static_cast<size_t>(n));
-  for (int64_t b = 0; b < B; ++b) {
-    energy_code(static_cast<double>(energies[size_t(b)]), n, bits.data());
-    for (int i = 0; i < n; ++i) code[size_t(b * n + i)] = bits[size_t(i)];
-  }
-  const Tensor c = Tensor::from_host({B, n}, code).to(backend_);
+  const Tensor c = Tensor::from_host({B, n}, LatentLayout(n).float_codes(energies)).to(backend_);
   const Tensor le = energy_column(energies, backend_);
   return concat_channels(concat_channels(c, latent13), le);
 }
@@ -288,12 +283,7 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
   const bool grads = training && backprop;
   KlResult kl;
   if (prior) {
-    std::vector<float> code(static_cast<size_t>(B * n));
-    std::vector<uint8_t> bits(static_cast<size_t>(n));
-    for (int64_t b = 0; b < B; ++b) {
-      energy_code(static_cast<double>(energies[size_t(b)]), n, bits.data());
-      for (int i = 0; i < n; ++i) code[size_t(b * n + i)] = bits[size_t(i)];
-    }
+    const std::vector<float> code = LatentLayout(n).float_codes(energies);
     kl = kl_terms(*prior, code, logits_, posterior_, B, grads && sch.kl_weight != 0.0f,
                   sch.kl_weight);
     terms.entropy = kl.entropy;
@@ -357,10 +347,8 @@ Tensor Calo4pQVAE::decode(std::span<const uint8_t> states, std::span<const float
   Tensor u({B, kVoxels}, backend_);
   for (int64_t b0 = 0; b0 < B; b0 += slice) {
     const int64_t m = std::min(slice, B - b0);
-    std::vector<float> lat(static_cast<size_t>(m * 3 * n));
-    for (int64_t b = 0; b < m; ++b)
-      for (int i = 0; i < 3 * n; ++i)
-        lat[size_t(b * 3 * n + i)] = states[size_t((b0 + b) * 4 * n + n + i)];
+    const std::vector<float> lat =
+        LatentLayout(n).free_part(states.subspan(size_t(b0 * 4 * n), size_t(m * 4 * n)));
     const Tensor latent13 = Tensor::from_host({m, 3 * n}, lat).to(backend_);
     const std::span<const float> e = energies.subspan(size_t(b0), size_t(m));
     const Tensor le = energy_column(e, backend_);

@@ -13,14 +13,15 @@
 #include "host/atomic_file.hpp"
 #include "host/error.hpp"
 #include "host/h5io.hpp"
+#include "host/latent_layout.hpp"
 #include "host/nn/adam.hpp"
 #include "host/nn/checkpoint.hpp"
 #include "host/nn/latent_diagnostics.hpp"
 #include "host/progress.hpp"
 #include "host/split.hpp"
 #include "host/text_file.hpp"
-#include "kernels/transform.hpp"
 #include "host/topology/graph.hpp"
+#include "kernels/transform.hpp"
 #include "samplers/rbm_learning.hpp"
 
 namespace calo::nn {
@@ -312,17 +313,7 @@ namespace {
 // RBM training rows: partition 0 = energy code bits, partitions 1-3 = the (relaxed) posterior.
 std::vector<float> prior_data(std::span<const float> energies, const std::vector<float>& posterior,
                               int n) {
-  const size_t B = energies.size();
-  std::vector<float> data(B * 4 * size_t(n));
-  std::vector<uint8_t> bits(static_cast<size_t>(n));
-  for (size_t i = 0; i < B; ++i) {
-    energy_code(energies[i], n, bits.data());
-    float* row = data.data() + i * 4 * size_t(n);
-    for (int k = 0; k < n; ++k) row[k] = bits[size_t(k)];
-    std::copy(posterior.begin() + long(i * 3 * size_t(n)),
-              posterior.begin() + long((i + 1) * 3 * size_t(n)), row + n);
-  }
-  return data;
+  return LatentLayout(n).float_states(energies, posterior);
 }
 }  // namespace
 
