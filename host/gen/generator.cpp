@@ -39,9 +39,12 @@ std::string GenerateTiming::json(const std::string& sampler) const {
   return fmt::format(
       "{{\"sampler\": \"{}\", \"showers\": {}, \"total_s\": {}, \"showers_per_s\": {}, "
       "\"us_per_shower\": {}, "
-      "\"prior_us_per_shower\": {}, \"decode_us_per_shower\": {}, \"io_us_per_shower\": {}}}\n",
+      "\"prior_us_per_shower\": {}, \"decode_us_per_shower\": {}, \"io_us_per_shower\": {}, "
+      "\"transfers\": {{\"h2d_calls\": {}, \"h2d_bytes\": {}, \"d2h_calls\": {}, "
+      "\"d2h_bytes\": {}}}}}\n",
       sampler, showers, total_s, total_s > 0 ? showers / total_s : 0.0, us_per_shower(),
-      prior_s * per, decode_s * per, io_s * per);
+      prior_s * per, decode_s * per, io_s * per, transfers.h2d_calls, transfers.h2d_bytes,
+      transfers.d2h_calls, transfers.d2h_bytes);
 }
 
 LatentSource parse_latent_source(const std::string& name) {
@@ -126,6 +129,7 @@ GenerateTiming generate(const GenerateOptions& o, PriorSampler& prior) {
   }
 
   GenerateTiming timing;
+  const TransferCounts transfers_at_start = transfer_counts();
   ShowerFileWriter writer(o.out_path, nn::kVoxels);
   std::ofstream rbm_csv;
   if (!o.rbm_energy_csv.empty()) {
@@ -179,6 +183,7 @@ GenerateTiming generate(const GenerateOptions& o, PriorSampler& prior) {
   timing.io_s += since(t0);
   if (bar) bar->finish();
   timing.total_s = since(t_start);
+  timing.transfers = transfer_counts() - transfers_at_start;
   return timing;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "host/backend.hpp"
+#include "kernels/device_memory.hpp"
 #include "samplers/prior_sampler.hpp"
 
 namespace calo::gen {
@@ -36,6 +37,7 @@ struct GenerateOptions {
 struct GenerateTiming {
   int64_t showers = 0;
   double prior_s = 0, decode_s = 0, io_s = 0, total_s = 0;
+  TransferCounts transfers;  // host<->device copies of the run (zero on the CPU backend)
   double us_per_shower() const { return showers ? 1e6 * total_s / double(showers) : 0; }
   std::string summary(const std::string& sampler) const;  // the one-line timing report
   std::string json(const std::string& sampler) const;

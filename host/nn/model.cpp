@@ -24,13 +24,13 @@ constexpr uint64_t kGumbelStream = 1000;
 constexpr uint64_t kDecodeStream = 2000;
 constexpr int64_t kDecodeSlice = 64;  // showers per CPU decoder pass
 
-Tensor host_sum(const Tensor& a, const Tensor& b) {
-  Tensor ah = a.to(Backend::cpu);
-  const Tensor bh = b.to(Backend::cpu);
-  auto x = ah.host_span();
-  auto y = bh.host_span();
-  for (size_t i = 0; i < x.size(); ++i) x[i] += y[i];
-  return ah.to(a.backend());
+// a + b on their backend (the gradients of a tensor read by two branches).
+Tensor sum(Tensor a, const Tensor& b) {
+  if (a.shape() != b.shape() || a.backend() != b.backend())
+    fail("model: summing gradients {} and {} of different shapes or backends",
+         shape_string(a.shape()), shape_string(b.shape()));
+  ops::add_inplace(a.backend(), a.data(), b.data(), a.numel());
+  return a;
 }
 
 }  // namespace
@@ -225,7 +225,7 @@ Tensor Calo4pQVAE::run_decoder(const Tensor& zin, const Tensor& le, bool trainin
 
 Tensor Calo4pQVAE::decoder_backward(const Tensor& grad_out) {
   auto [gacts, ghits] = split_channels(grad_out, 1);
-  const Tensor gbody = host_sum(dec_act_->backward(gacts), dec_hit_->backward(ghits));
+  const Tensor gbody = sum(dec_act_->backward(gacts), dec_hit_->backward(ghits));
   auto [gtrunk, ge] = append_energy_channel_backward(gbody);
   return dec_trunk_->backward(gtrunk);
 }
@@ -270,9 +270,8 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
 
   const Tensor out = run_decoder(decoder_input(latent13, energies), le, training);
   auto [acts, hits] = split_channels(out, 1);
-  Tensor target = u5.to(Backend::cpu);
-  for (float& t : target.host_span()) t = t > 0.0f ? 1.0f : 0.0f;
-  target = target.to(backend_);
+  Tensor target(u5.shape(), backend_);
+  ops::hit_target(backend_, u5.data(), target.data(), u5.numel());
   const Tensor uhat = combine_train(acts, u5, sch.slope);
   LossResult mse = weighted_mse_u(u5, uhat, cfg_.mse_coefficient, cfg_.mse_exp_weight);
   LossResult bce = bce_with_logits(hits, target);
@@ -310,23 +309,23 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
         std::copy_n(kl.grad_z.data() + (b * 3 + k) * n, n, gzk.data() + b * n);
         std::copy_n(kl.grad_logits.data() + (b * 3 + k) * n, n, glk.data() + b * n);
       }
-      gz[size_t(k)] = host_sum(gz[size_t(k)], Tensor::from_host({B, n}, gzk).to(backend_));
+      gz[size_t(k)] = sum(std::move(gz[size_t(k)]), Tensor::from_host({B, n}, gzk).to(backend_));
       gkl_logits[size_t(k)] = Tensor::from_host({B, n}, glk).to(backend_);
     }
   }
   for (int k = 2; k >= 0; --k) {
     Tensor gl = gumbel_sigmoid_backward(gz[size_t(k)], zeta[size_t(k)], sch.beta);
-    if (!kl.grad_z.empty()) gl = host_sum(gl, gkl_logits[size_t(k)]);
+    if (!kl.grad_z.empty()) gl = sum(std::move(gl), gkl_logits[size_t(k)]);
     const Tensor gin = enc_head_[size_t(k)]->backward(gl);
     auto [gfeat, gprev] = split_channels(gin, enc_features_);
     auto [glow, genergy] = append_energy_channel_backward(enc_high_[size_t(k)]->backward(gfeat));
     enc_low_[size_t(k)]->backward(glow);
     if (k == 2) {
       auto [p0, p1] = split_channels(gprev, n);
-      gz[0] = host_sum(gz[0], p0);
-      gz[1] = host_sum(gz[1], p1);
+      gz[0] = sum(std::move(gz[0]), p0);
+      gz[1] = sum(std::move(gz[1]), p1);
     } else if (k == 1) {
-      gz[0] = host_sum(gz[0], gprev);
+      gz[0] = sum(std::move(gz[0]), gprev);
     }
   }
   return terms;

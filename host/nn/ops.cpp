@@ -233,6 +233,18 @@ void gumbel_backward(Backend where, const float* gy, const float* y, float* gx, 
   for (int64_t i = 0; i < n; ++i) gx[i] = gy[i] * beta * sigmoid_dy(y[i]);
 }
 
+void add_inplace(Backend where, float* y, const float* x, int64_t n) {
+  if (where == Backend::cuda) return gpu::add_inplace(y, x, n);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) y[i] += x[i];
+}
+
+void hit_target(Backend where, const float* u, float* t, int64_t n) {
+  if (where == Backend::cuda) return gpu::hit_target(u, t, n);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) t[i] = hit_target_f(u[i]);
+}
+
 double wmse_sum(Backend where, const float* u, const float* uhat, float* grad, int64_t n, float w,
                 float scale) {
   if (where == Backend::cuda) return gpu::wmse_sum(u, uhat, grad, n, w, scale);

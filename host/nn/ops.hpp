@@ -58,6 +58,10 @@ void gumbel_forward(Backend where, const float* logits, float* y, int64_t n, flo
 // gx = gy * beta * y * (1 - y).
 void gumbel_backward(Backend where, const float* gy, const float* y, float* gx, int64_t n,
                      float beta);
+// y += x over n elements.
+void add_inplace(Backend where, float* y, const float* x, int64_t n);
+// t = 1 where u > 0 else 0 (the hit head's target).
+void hit_target(Backend where, const float* u, float* t, int64_t n);
 // Loss sums (double) and gradients (grad = scale * d term / d prediction).
 double wmse_sum(Backend where, const float* u, const float* uhat, float* grad, int64_t n, float w,
                 float scale);

@@ -1,6 +1,6 @@
 // CPU-only build: the CUDA entry points of the nn layers throw.
-#include "kernels/error_raise.hpp"
 #include "host/nn/ops.hpp"
+#include "kernels/error_raise.hpp"
 
 namespace calo::nn::gpu {
 namespace {
@@ -60,6 +60,12 @@ void gumbel_forward(const float*, float*, int64_t, float, bool, uint64_t, uint64
 }
 void gumbel_backward(const float*, const float*, float*, int64_t, float) {
   no_cuda("gumbel_backward");
+}
+void add_inplace(float*, const float*, int64_t) {
+  no_cuda("add_inplace");
+}
+void hit_target(const float*, float*, int64_t) {
+  no_cuda("hit_target");
 }
 double wmse_sum(const float*, const float*, float*, int64_t, float, float) {
   no_cuda("wmse_sum");

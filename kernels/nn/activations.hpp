@@ -79,6 +79,11 @@ CALO_HD_INLINE float bce_logits_grad(float x, float t, float scale) {
   return scale * (sigmoidf(x) - t);
 }
 
+// Hit-mask target of a transformed voxel value (u > 0 is a hit).
+CALO_HD_INLINE float hit_target_f(float u) {
+  return u > 0.0f ? 1.0f : 0.0f;
+}
+
 // Output combination.
 CALO_HD_INLINE float combine_train_f(float act, float u_true, float slope) {
   return u_true > 0.0f ? leaky_relu_f(act, slope) : 0.0f;

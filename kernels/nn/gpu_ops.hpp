@@ -29,6 +29,8 @@ void lerp_inplace(float* running, const float* batch, float momentum, int64_t n)
 void gumbel_forward(const float* logits, float* y, int64_t n, float beta, bool training,
                     uint64_t seed, uint64_t stream, uint64_t offset);
 void gumbel_backward(const float* gy, const float* y, float* gx, int64_t n, float beta);
+void add_inplace(float* y, const float* x, int64_t n);
+void hit_target(const float* u, float* t, int64_t n);
 double wmse_sum(const float* u, const float* uhat, float* grad, int64_t n, float w, float scale);
 double bce_sum(const float* logits, const float* targets, float* grad, int64_t n, float scale);
 void combine_train(const float* acts, const float* u_true, float* y, int64_t n, float slope);

@@ -6,9 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "kernels/nn/gpu_ops.hpp"
 #include "kernels/cuda_check.cuh"
+#include "kernels/device_memory.hpp"
 #include "kernels/nn/activations.hpp"
+#include "kernels/nn/gpu_ops.hpp"
 #include "kernels/philox.hpp"
 
 namespace calo::nn::gpu {
@@ -196,6 +197,17 @@ __global__ void k_gumbel_bwd(const float* gy, const float* y, float* gx, int64_t
   }
 }
 
+__global__ void k_add_inplace(float* y, const float* x, int64_t n) {
+  CALO_GRID_LOOP(i, n) {
+    y[i] += x[i];
+  }
+}
+__global__ void k_hit_target(const float* u, float* t, int64_t n) {
+  CALO_GRID_LOOP(i, n) {
+    t[i] = hit_target_f(u[i]);
+  }
+}
+
 // Per-block partial sums (fixed grid) for deterministic loss reductions.
 __global__ void k_wmse(const float* u, const float* uh, float* grad, int64_t n, float w,
                        float scale, double* part) {
@@ -282,6 +294,7 @@ constexpr int kLossBlocks = 128;
 
 double finish_partials(double* part) {
   std::vector<double> host(kLossBlocks);
+  count_transfer(false, kLossBlocks * sizeof(double));
   CALO_CUDA_CHECK(
       cudaMemcpy(host.data(), part, kLossBlocks * sizeof(double), cudaMemcpyDeviceToHost));
   CALO_CUDA_CHECK(cudaFree(part));
@@ -387,6 +400,16 @@ void gumbel_forward(const float* logits, float* y, int64_t n, float beta, bool t
 
 void gumbel_backward(const float* gy, const float* y, float* gx, int64_t n, float beta) {
   k_gumbel_bwd<<<blocks_for(n), kThreads>>>(gy, y, gx, n, beta);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void add_inplace(float* y, const float* x, int64_t n) {
+  k_add_inplace<<<blocks_for(n), kThreads>>>(y, x, n);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void hit_target(const float* u, float* t, int64_t n) {
+  k_hit_target<<<blocks_for(n), kThreads>>>(u, t, n);
   CALO_CUDA_CHECK_LAUNCH();
 }
 

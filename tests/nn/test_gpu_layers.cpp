@@ -15,6 +15,7 @@
 #include "host/nn/linear.hpp"
 #include "host/nn/losses.hpp"
 #include "host/nn/norm.hpp"
+#include "host/nn/ops.hpp"
 #include "host/nn/sequential.hpp"
 #include "host/nn/shape_ops.hpp"
 #include "tests/nn/test_layer_util.hpp"
@@ -148,6 +149,18 @@ TEST(GpuLayers, ShapeOpsGumbelLossesCombineAdam) {
   expect_close(c.grad, c2.grad, 1e-6, "bce grad");
   expect_close(combine_train(l, uh, 0.1f), combine_train(l.to(cuda), uh.to(cuda), 0.1f), 0,
                "combine");
+  {  // the model's gradient sum and hit-mask target, on the device
+    Tensor y = l.clone(), y2 = l.to(cuda);
+    ops::add_inplace(Backend::cpu, y.data(), uh.data(), y.numel());
+    const Tensor uh2 = uh.to(cuda);
+    ops::add_inplace(cuda, y2.data(), uh2.data(), y2.numel());
+    expect_close(y, y2, 0, "add_inplace");
+    Tensor t(l.shape()), t2(l.shape(), cuda);
+    const Tensor l2 = l.to(cuda);
+    ops::hit_target(Backend::cpu, l.data(), t.data(), l.numel());
+    ops::hit_target(cuda, l2.data(), t2.data(), l.numel());
+    expect_close(t, t2, 0, "hit_target");
+  }
   expect_close(combine_train_backward(u, l, uh, 0.1f),
                combine_train_backward(u.to(cuda), l.to(cuda), uh.to(cuda), 0.1f), 0, "combine bwd");
   expect_close(combine_eval(l, uh, 3, 4), combine_eval(l.to(cuda), uh.to(cuda), 3, 4), 0,
