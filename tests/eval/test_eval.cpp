@@ -358,7 +358,7 @@ TEST(EvalApp, FloorClassifiersPrdcImagesAndPerLayerHistograms) {
   o.pair.fpd = {100, 400, 3, 4, true, 42};
   o.pair.kpd = {3, 200, true, 42};
   o.pair.prdc = true;
-  o.pair.classifiers = {"cls-high", "cls-low"};
+  o.pair.classifiers = {"cls-high", "cls-low", "cls-low-normed"};
   o.pair.cls.hidden = 32;
   o.pair.cls.layers = 1;
   o.pair.cls.epochs = 10;
@@ -385,6 +385,9 @@ TEST(EvalApp, FloorClassifiersPrdcImagesAndPerLayerHistograms) {
     EXPECT_LT(f["classifier"]["cls-high"]["auc"].get<double>(), 0.6);
     EXPECT_LT(f["classifier"]["cls-low"]["auc"].get<double>(), 0.6);
     EXPECT_EQ(j["classifier"]["cls-low"]["inputs"], 6481);
+    EXPECT_EQ(j["classifier"]["cls-low-normed"]["inputs"], 6526);
+    EXPECT_GT(j["classifier"]["cls-low-normed"]["auc"].get<double>(),
+              f["classifier"]["cls-low-normed"]["auc"].get<double>());
     EXPECT_GT(f["prdc"]["coverage"].get<double>(), j["prdc"]["coverage"].get<double>());
     EXPECT_TRUE(f["ratio"]["FPD x10^3"].is_number());  // KPD: null when the floor is <= 0
     EXPECT_EQ(j["fpd"]["literature_geant4_floor_x1e3"], 10.776);
