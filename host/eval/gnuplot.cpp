@@ -39,7 +39,7 @@ std::string plot_panels(const fs::path& dir, const std::string& name,
   const int rows = (static_cast<int>(panels.size()) + cols - 1) / cols;
   const int w = cols > 3 ? 360 : 520, h = cols > 3 ? 280 : 380;
   std::ostringstream gp;
-  gp << "set terminal pngcairo size " << w * cols << "," << h * rows << " font 'sans,"
+  gp << "set terminal pngcairo noenhanced size " << w * cols << "," << h * rows << " font 'sans,"
      << (cols > 3 ? 7 : 9) << "'\n"
      << "set output '" << name << ".png'\nset key top right\nset ylabel 'probability per bin'\n";
   if (panels.size() > 1) gp << "set multiplot layout " << rows << "," << cols << "\n";
@@ -90,7 +90,7 @@ std::string plot_layer_mosaics(const fs::path& dir, const std::string& name,
   if (hi < lo) lo = -2, hi = 0;
   lo = std::max(lo, hi - 6);  // six decades are enough to see the core and the halo
   std::ostringstream gp;
-  gp << "set terminal pngcairo size 1200," << 420 * panels.size() << " font 'sans,9'\n"
+  gp << "set terminal pngcairo noenhanced size 1200," << 420 * panels.size() << " font 'sans,9'\n"
      << "set output '" << name << ".png'\nset multiplot layout " << panels.size() << ",1\n"
      << "unset key\nset size ratio -1\nset xtics out nomirror\nset ytics out nomirror\n"
      << "set xrange [-0.5:" << kCols * (kAlpha + 1) - 1.5

@@ -10,8 +10,8 @@ and JSD = (ln2 - BCE)/ln2 on val. float64 as evaluate.py sets it.
 
 For each pair (reference vs: an independent sample, x0.9 energy scale, layers 35-44 emptied, a
 one-bin rotation in alpha; made from calo_synth files) it trains the official procedure `--repeats`
-times (unseeded, like evaluate.py) and calo_eval once with the same hyper-parameters, and prints
-both AUCs. Results go to tests/data/eval/classifier_peer_results.json (committed).
+times (unseeded, like evaluate.py) and calo_eval as often (--seed 1..repeats) with the same
+hyper-parameters, and prints both AUCs (mean +- std over the runs). Results go to tests/data/eval/classifier_peer_results.json (committed).
 
   pip install numpy scikit-learn h5py torch
   python3 tests/peer/check_classifier_vs_official.py --build build --showers 10000 \
@@ -172,25 +172,32 @@ def main():
         off = [official(feats(e, gen), x_ref, args.hidden, args.layers, args.epochs, args.lr,
                         args.batch, seed) for seed in range(args.repeats)]
         t_off = (time.time() - t0) / args.repeats
-        out = work / f"eval_{name}"
+        calo = []
         t0 = time.time()
-        subprocess.run([str(build / "calo_eval"), "--reference", str(work / "synth_2.h5"),
-                        "--generated", str(path), "--out", str(out), "--no-fpd-kpd", "--no-plots",
-                        "--classifier", args.mode, "--cls-hidden", str(args.hidden),
-                        "--cls-layers", str(args.layers), "--cls-epochs", str(args.epochs),
-                        "--cls-lr", str(args.lr), "--cls-batch-size", str(args.batch)],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        t_calo = time.time() - t0
-        m = json.loads((out / "metrics.json").read_text())["classifier"][args.mode]
-        aucs = [a for a, _ in off]
+        for seed in range(args.repeats):
+            out = work / f"eval_{name}_{seed}"
+            subprocess.run([str(build / "calo_eval"), "--reference", str(work / "synth_2.h5"),
+                            "--generated", str(path), "--out", str(out), "--no-fpd-kpd",
+                            "--no-plots", "--classifier", args.mode, "--cls-hidden",
+                            str(args.hidden), "--cls-layers", str(args.layers), "--cls-epochs",
+                            str(args.epochs), "--cls-lr", str(args.lr), "--cls-batch-size",
+                            str(args.batch), "--seed", str(seed + 1)],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            m = json.loads((out / "metrics.json").read_text())["classifier"][args.mode]
+            calo.append((m["auc"], m["jsd"]))
+        t_calo = (time.time() - t0) / args.repeats
+        aucs, caucs = [a for a, _ in off], [a for a, _ in calo]
         r = {"pair": name, "official_auc": aucs, "official_jsd": [j for _, j in off],
              "official_auc_mean": float(np.mean(aucs)), "official_auc_std": float(np.std(aucs)),
-             "calo_eval_auc": m["auc"], "calo_eval_jsd": m["jsd"],
+             "calo_eval_auc": caucs, "calo_eval_jsd": [j for _, j in calo],
+             "calo_eval_auc_mean": float(np.mean(caucs)),
+             "calo_eval_auc_std": float(np.std(caucs)),
              "official_seconds": t_off, "calo_eval_seconds": t_calo}
-        results.append(r)
         print(f"{name:12s} official AUC {r['official_auc_mean']:.4f} +- {r['official_auc_std']:.4f}"
-              f" ({args.repeats} runs, {t_off:.0f} s each)   calo_eval {m['auc']:.4f}"
-              f" ({t_calo:.0f} s)   diff {m['auc'] - r['official_auc_mean']:+.4f}")
+              f" ({t_off:.0f} s/run)   calo_eval {r['calo_eval_auc_mean']:.4f} +-"
+              f" {r['calo_eval_auc_std']:.4f} ({t_calo:.0f} s/run)   diff of means"
+              f" {r['calo_eval_auc_mean'] - r['official_auc_mean']:+.4f}")
+        results.append(r)
     res = {"settings": vars(args), "results": results}
     dst = ROOT / "tests" / "data" / "eval" / "classifier_peer_results.json"
     dst.write_text(json.dumps(res, indent=1) + "\n")
