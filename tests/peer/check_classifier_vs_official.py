@@ -11,7 +11,7 @@ and JSD = (ln2 - BCE)/ln2 on val. float64 as evaluate.py sets it.
 For each pair (reference vs: an independent sample, x0.9 energy scale, layers 35-44 emptied, a
 one-bin rotation in alpha; made from calo_synth files) it trains the official procedure `--repeats`
 times (unseeded, like evaluate.py) and calo_eval as often (--seed 1..repeats) with the same
-hyper-parameters, and prints both AUCs (mean +- std over the runs). Results go to tests/data/eval/classifier_peer_results.json (committed).
+hyper-parameters, and prints both AUCs (mean +- std over the runs). Results go to tests/data/eval/classifier_peer_results_MODE.json (committed).
 
   pip install numpy scikit-learn h5py torch
   python3 tests/peer/check_classifier_vs_official.py --build build --showers 10000 \
@@ -199,7 +199,7 @@ def main():
               f" {r['calo_eval_auc_mean'] - r['official_auc_mean']:+.4f}")
         results.append(r)
     res = {"settings": vars(args), "results": results}
-    dst = ROOT / "tests" / "data" / "eval" / "classifier_peer_results.json"
+    dst = ROOT / "tests" / "data" / "eval" / f"classifier_peer_results_{args.mode}.json"
     dst.write_text(json.dumps(res, indent=1) + "\n")
     print(f"wrote {dst}")
 
