@@ -1,38 +1,47 @@
 #pragma once
-// calo_eval's engine: features of both files, FPD/KPD, separation powers, gnuplot plots,
-// metrics.json and report.md in an output directory.
+// calo_eval's engine: features of both files, FPD/KPD, PRDC, DNN classifiers, separation powers,
+// gnuplot plots (histograms, per-layer histograms, average-shower images), metrics.json and
+// report.md in an output directory; with a floor sample, the whole-sample metrics again for two
+// Geant4 samples of the generated sample's size, printed beside the generated ones.
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "host/eval/features.hpp"
 #include "host/eval/metrics.hpp"
+#include "host/eval/pair_metrics.hpp"
 
 namespace calo::eval {
 
 struct EvalOptions {
   std::string reference, generated, out_dir;
   std::vector<std::pair<std::string, std::string>> rbm_energies;  // (label, CSV file)
-  FpdOptions fpd{10000, 50000, 20, 10, true, 42};                 // CaloChallenge evaluate.py call
-  KpdOptions kpd{10, 10000, true, 42};
-  bool fpd_kpd = true;
+  PairOptions pair;
+  // "" no floor; "split": the reference's last min(N_gen, N_ref / 2) showers against its other
+  // showers; otherwise a second Geant4 file, its first N_gen showers against the reference.
+  std::string floor;
   bool plots = true;
 };
 
-struct HistogramSpec {
-  std::string name;
-  std::vector<double> edges;
-};
-
 // Separation power of every CaloChallenge observable; keys like "etot_einc", "e_layer" (45).
+// NaN where the observable is undefined: one sample has no entry in the histogram's range (an
+// always-empty layer in E_layer, an incident-energy window without showers) while the other has.
 struct SeparationPowers {
-  double etot_einc = 0;
+  double etot_einc = 0, voxel = 0;
   std::vector<double> e_layer, ec_eta, ec_phi, width_eta, width_phi, ec_r, width_r, sparsity;
   std::vector<double> etot_einc_windows;  // per incident-energy window
 };
 // Incident-energy windows in GeV used for the conditioning checks.
 const std::vector<std::pair<double, double>>& einc_windows_gev();
 SeparationPowers separation_powers(const FeatureTable& ref, const FeatureTable& gen);
+
+// logspace(log10(15.15 keV), log10(top), n) with the last edge set to `top` exactly, so the
+// reference maximum is always the last bin's (closed) right edge; see docs in evaluate.cpp.
+std::vector<double> energy_edges(double top, int n);
+// Separation power of two value sets over `edges`; NaN when exactly one has no entry in range,
+// 0 when neither has.
+double separation_power_of(const std::vector<double>& a, const std::vector<double>& b,
+                           const std::vector<double>& edges);
 
 // Reads one value per line (first comma/space separated field); a non-numeric first line is a
 // header. Fails with file and line on anything else.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "host/error.hpp"
 #include "host/h5io.hpp"
@@ -96,6 +97,30 @@ FeatureTable features_of_file(const std::string& path, int64_t block_rows) {
         t.max_voxel, add_block(t, f, block.rows, block.energies.data(), block.showers.data()));
   }
   return t;
+}
+
+FeatureTable rows_of(const FeatureTable& t, int64_t first, int64_t count) {
+  CALO_ASSERT(first >= 0 && count >= 0 && first + count <= t.rows);
+  FeatureTable r;
+  resize(r, count);
+  r.max_voxel = t.max_voxel;
+  auto copy = [&](const std::vector<double>& from, std::vector<double>& to, int64_t width) {
+    std::copy_n(from.begin() + first * width, count * width, to.begin());
+  };
+  copy(t.e_inc, r.e_inc, 1);
+  copy(t.e_tot, r.e_tot, 1);
+  for (auto [from, to] : {std::pair{&t.e_layer, &r.e_layer},
+                          {&t.ec_eta, &r.ec_eta},
+                          {&t.ec_phi, &r.ec_phi},
+                          {&t.width_eta, &r.width_eta},
+                          {&t.width_phi, &r.width_phi},
+                          {&t.ec_r, &r.ec_r},
+                          {&t.width_r, &r.width_r},
+                          {&t.sparsity, &r.sparsity}})
+    copy(*from, *to, kLayers);
+  copy(t.ring_energy_fraction, r.ring_energy_fraction, kRadii);
+  copy(t.ring_occupancy, r.ring_occupancy, kRadii);
+  return r;
 }
 
 Samples fpd_vectors(const FeatureTable& t) {

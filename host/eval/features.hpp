@@ -27,6 +27,8 @@ FeatureTable features_of_showers(const std::vector<float>& energies,
                                  const std::vector<float>& showers);
 // Streams `path` in blocks of `block_rows`; fails clearly unless it holds 45x16x9 = 6480 voxels.
 FeatureTable features_of_file(const std::string& path, int64_t block_rows = 4096);
+// Rows [first, first + count) of `t` (max_voxel is kept: it is the whole file's).
+FeatureTable rows_of(const FeatureTable& t, int64_t first, int64_t count);
 
 constexpr int kFpdDims = 1 + 45 * 8 + 1;  // 362
 // [log10 E_inc, log10(E_layer+1e-8) x45, EC_eta/100, EC_phi/100, width_eta/100, width_phi/100,

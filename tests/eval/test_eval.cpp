@@ -3,6 +3,7 @@
 // and the whole evaluation on small HDF5 files.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -257,8 +258,8 @@ TEST(EvalApp, WholeEvaluationWritesMetricsReportAndPlots) {
   o.out_dir = (dir / "out").string();
   o.rbm_energies = {{"encoded", (dir / "enc.csv").string()},
                     {"classical", (dir / "cls.csv").string()}};
-  o.fpd = {50, 200, 3, 4, true, 42};
-  o.kpd = {3, 100, true, 42};
+  o.pair.fpd = {50, 200, 3, 4, true, 42};
+  o.pair.kpd = {3, 100, true, 42};
   ce::run_evaluation(o);
   std::ifstream in(dir / "out" / "metrics.json");
   const auto j = nlohmann::json::parse(in);
@@ -305,4 +306,104 @@ TEST(EvalApp, ClearErrorsForWrongGeometryAndBadCsv) {
   EXPECT_THROW(ce::read_energy_csv((dir / "missing.csv").string()), calo::InputError);
   ce::Samples a{10, 3, std::vector<double>(30, 1.0)}, b{10, 4, std::vector<double>(40, 1.0)};
   EXPECT_THROW(ce::fpd(a, b, {}), calo::InputError);
+}
+
+namespace {
+// n showers like write_file's, with the layers in `empty` set to zero.
+ce::FeatureTable table(int n, uint64_t seed, const std::vector<int>& empty) {
+  std::vector<float> e(static_cast<size_t>(n)), s(static_cast<size_t>(n) * 6480, 0.0f);
+  for (int i = 0; i < n; ++i) {
+    e[i] = static_cast<float>(1000.0 * std::pow(1000.0, calo::uniform(seed, 0, i)));
+    for (int k = 0; k < 6480; ++k) {
+      const int l = k / 144;
+      if (std::find(empty.begin(), empty.end(), l) != empty.end()) continue;
+      const float u = calo::uniform(seed, 1 + i, k);
+      if (u < 0.3f) s[static_cast<size_t>(i) * 6480 + k] = e[i] * u / 600.0f;
+    }
+  }
+  return ce::features_of_showers(e, s);
+}
+}  // namespace
+
+TEST(EvalEdgeCases, AlwaysEmptyLayersAndTheTopBinEdge) {
+  // layer 44 empty in both, 40 only in the generated sample, 41 only in the reference
+  const auto ref = table(200, 1, {41, 44}), gen = table(200, 2, {40, 44});
+  const ce::SeparationPowers s = ce::separation_powers(ref, gen);
+  EXPECT_EQ(s.e_layer[44], 0.0);           // both always empty: the samples agree
+  EXPECT_TRUE(std::isnan(s.e_layer[40]));  // evaluate.py: NaN (0/0 density)
+  EXPECT_TRUE(std::isnan(s.e_layer[41]));  // evaluate.py: fails (logspace to log10(0))
+  EXPECT_TRUE(std::isfinite(s.e_layer[12]));
+  EXPECT_LT(s.e_layer[12], 0.5);
+  // top edge: the reference maximum itself, so the maximum entry is counted
+  const double top = 1234.5678901;
+  const auto edges = ce::energy_edges(top, 40);
+  EXPECT_EQ(edges.back(), top);
+  EXPECT_EQ(ce::bin_probabilities({top}, edges).back(), 1.0);
+  EXPECT_TRUE(std::isnan(ce::separation_power_of({1.0}, {}, edges)));
+  EXPECT_EQ(ce::separation_power_of({}, {}, edges), 0.0);
+  EXPECT_EQ(ce::separation_power_of({1.0}, {1.0}, edges), 0.0);
+}
+
+TEST(EvalApp, FloorClassifiersPrdcImagesAndPerLayerHistograms) {
+  const fs::path dir = fs::temp_directory_path() / "calo_eval_test_floor";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  write_file((dir / "ref.h5").string(), 1000, 1, 1.0);
+  write_file((dir / "other.h5").string(), 700, 5, 1.0);
+  write_file((dir / "gen.h5").string(), 500, 2, 2.0);
+  ce::EvalOptions o;
+  o.reference = (dir / "ref.h5").string();
+  o.generated = (dir / "gen.h5").string();
+  o.floor = (dir / "other.h5").string();
+  o.pair.fpd = {100, 400, 3, 4, true, 42};
+  o.pair.kpd = {3, 200, true, 42};
+  o.pair.prdc = true;
+  o.pair.classifiers = {"cls-high", "cls-low", "cls-low-normed"};
+  o.pair.cls.hidden = 32;
+  o.pair.cls.layers = 1;
+  o.pair.cls.epochs = 10;
+  o.pair.cls.batch_size = 50;
+  o.pair.cls.lr = 1e-3f;
+  const std::vector<std::string> floors{o.floor, "split"};
+  for (const std::string& floor : floors) {
+    o.floor = floor;
+    o.out_dir = (dir / ("out_" + std::to_string(floor.size()))).string();
+    ce::run_evaluation(o);
+    std::ifstream in(fs::path(o.out_dir) / "metrics.json");
+    const auto j = nlohmann::json::parse(in);
+    const auto& f = j["floor"];
+    EXPECT_EQ(f["other_showers"], 500) << floor;  // the generated sample's size
+    EXPECT_EQ(f["reference_showers"], floor == "split" ? 500 : 1000);
+    // scale 2 is far from the reference, the floor sample is not. (At 500 showers of these toy
+    // showers FPD is dominated by its finite-sample bias, ~1000 x1e-3 for both; KPD is not.)
+    EXPECT_GT(j["kpd"]["value"].get<double>(),
+              f["kpd"]["value"].get<double>() + 5 * f["kpd"]["error"].get<double>())
+        << floor;
+    EXPECT_GT(f["fpd"]["value"].get<double>(), 0.0);
+    EXPECT_GT(j["classifier"]["cls-low"]["auc"].get<double>(), 0.95);
+    EXPECT_GT(j["classifier"]["cls-high"]["auc"].get<double>(), 0.6);
+    EXPECT_LT(f["classifier"]["cls-high"]["auc"].get<double>(), 0.6);
+    EXPECT_LT(f["classifier"]["cls-low"]["auc"].get<double>(), 0.6);
+    EXPECT_EQ(j["classifier"]["cls-low"]["inputs"], 6481);
+    EXPECT_EQ(j["classifier"]["cls-low-normed"]["inputs"], 6526);
+    EXPECT_GT(j["classifier"]["cls-low-normed"]["auc"].get<double>(),
+              f["classifier"]["cls-low-normed"]["auc"].get<double>());
+    EXPECT_GT(f["prdc"]["coverage"].get<double>(), j["prdc"]["coverage"].get<double>());
+    EXPECT_TRUE(f["ratio"]["FPD x10^3"].is_number());  // KPD: null when the floor is <= 0
+    EXPECT_EQ(j["fpd"]["literature_geant4_floor_x1e3"], 10.776);
+    EXPECT_TRUE(j["separation_power"]["voxel"].is_number());
+    std::ifstream md(fs::path(o.out_dir) / "report.md");
+    const std::string text((std::istreambuf_iterator<char>(md)), {});
+    EXPECT_NE(text.find("measured floor"), std::string::npos);
+    EXPECT_NE(text.find("cls-high AUC"), std::string::npos);
+    EXPECT_NE(text.find("PRDC coverage"), std::string::npos);
+    if (std::system("gnuplot --version > /dev/null 2>&1") == 0 && floor == "split") {
+      for (const char* png :
+           {"avg_shower.png", "avg_shower_ratio.png", "avg_shower_E0.png", "avg_shower_E2.png",
+            "voxel_energy.png", "hist_p/e_layer.png", "hist_p/width_phi.png"}) {
+        EXPECT_GT(fs::file_size(fs::path(o.out_dir) / png), 1000u) << png;
+        EXPECT_NE(text.find(png), std::string::npos) << png;
+      }
+    }
+  }
 }
