@@ -11,6 +11,7 @@
                                  torch.inference_mode).
   torch_twin.py report FILE...   markdown table (medians over runs) from the JSON lines of
                                  `decoder_io time` and `torch_twin.py time` (perf/peer/run_twin).
+  torch_twin.py checks FILE      markdown table from the JSON lines of `check`.
   torch_twin.py flops N D0 D1 D2 decoder FLOP per shower.
 
 Exit code 77 (ctest SKIP_RETURN_CODE) when torch is not installed.
@@ -344,6 +345,22 @@ def report(paths):
     return 0
 
 
+def report_checks(path):
+    """Markdown from the JSON lines of `check`."""
+    print("| size | params (= calo4pq's) | acts max err | acts std | hits max err | hits std "
+          "| torch f32 vs f64 | calo4pq vs f64 | ok |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for line in open(path):
+        j = json.loads(line)
+        a, h = j["acts"], j["hits"]
+        f32 = max(a["torch_f32_vs_f64"], h["torch_f32_vs_f64"])
+        c64 = max(a["calo4pq_vs_f64"], h["calo4pq_vs_f64"])
+        print(f"| {os.path.basename(j['model'])} | {j['params']} | {a['max_err']:.2g} "
+              f"| {a['std']:.3g} | {h['max_err']:.2g} | {h['std']:.3g} | {f32:.2g} | {c64:.2g} "
+              f"| {j['ok']} |")
+    return 0
+
+
 def main(argv):
     if len(argv) >= 2 and argv[1] == "check" and len(argv) == 3:
         return check(argv[2])
@@ -357,6 +374,8 @@ def main(argv):
             opts[k] = v
         return time_twin(argv[2], [int(b) for b in opts["--batches"].split(",")],
                          float(opts["--min-time"]), int(opts["--min-iters"]), int(opts["--sgemm"]))
+    if len(argv) == 3 and argv[1] == "checks":
+        return report_checks(argv[2])
     if len(argv) >= 3 and argv[1] == "report":
         return report(argv[2:])
     if len(argv) == 6 and argv[1] == "flops":
