@@ -360,4 +360,17 @@ Tensor Calo4pQVAE::decode(std::span<const uint8_t> states, std::span<const float
   return u;
 }
 
+Tensor Calo4pQVAE::decode_heads(std::span<const uint8_t> states, std::span<const float> energies) {
+  const int n = cfg_.n;
+  const int64_t B = static_cast<int64_t>(energies.size());
+  if (static_cast<int64_t>(states.size()) != B * 4 * n)
+    fail_input("decode_heads: {} latent values for {} showers, expected {} (4 x {} nodes each)",
+               states.size(), B, B * 4 * n, n);
+  std::vector<float> lat(static_cast<size_t>(B * 3 * n));
+  for (int64_t b = 0; b < B; ++b)
+    for (int i = 0; i < 3 * n; ++i) lat[size_t(b * 3 * n + i)] = states[size_t(b * 4 * n + n + i)];
+  const Tensor latent13 = Tensor::from_host({B, 3 * n}, lat).to(backend_);
+  return run_decoder(decoder_input(latent13, energies), energy_column(energies, backend_), false);
+}
+
 }  // namespace calo::nn

@@ -91,6 +91,9 @@ class Calo4pQVAE {
   // with the eval combination ReLU(acts) * Bernoulli(sigmoid(hits)).
   Tensor decode(std::span<const uint8_t> states, std::span<const float> energies, uint64_t seed,
                 uint64_t offset);
+  // decode() before the eval combination: (B, 2, 45, 16, 9), channel 0 the energy head's
+  // activations, channel 1 the hit logits (perf/decoder_io checks the PyTorch twin against it).
+  Tensor decode_heads(std::span<const uint8_t> states, std::span<const float> energies);
 
   std::vector<Param*> params();
   std::vector<Buffer> buffers();
