@@ -346,12 +346,8 @@ Tensor Calo4pQVAE::decode(std::span<const uint8_t> states, std::span<const float
   Tensor u({B, kVoxels}, backend_);
   for (int64_t b0 = 0; b0 < B; b0 += slice) {
     const int64_t m = std::min(slice, B - b0);
-    const std::vector<float> lat =
-        LatentLayout(n).free_part(states.subspan(size_t(b0 * 4 * n), size_t(m * 4 * n)));
-    const Tensor latent13 = Tensor::from_host({m, 3 * n}, lat).to(backend_);
-    const std::span<const float> e = energies.subspan(size_t(b0), size_t(m));
-    const Tensor le = energy_column(e, backend_);
-    const Tensor out = run_decoder(decoder_input(latent13, e), le, false);
+    const Tensor out = decode_heads(states.subspan(size_t(b0 * 4 * n), size_t(m * 4 * n)),
+                                    energies.subspan(size_t(b0), size_t(m)));
     auto [acts, hits] = split_channels(out, 1);
     const Tensor us =
         combine_eval(acts, hits, seed, kDecodeStream, offset + uint64_t(b0) * uint64_t(kVoxels));
@@ -364,12 +360,11 @@ Tensor Calo4pQVAE::decode_heads(std::span<const uint8_t> states, std::span<const
   const int n = cfg_.n;
   const int64_t B = static_cast<int64_t>(energies.size());
   if (static_cast<int64_t>(states.size()) != B * 4 * n)
-    fail_input("decode_heads: {} latent values for {} showers, expected {} (4 x {} nodes each)",
+    fail_input("decode: {} latent values for {} showers, expected {} (4 x {} nodes each)",
                states.size(), B, B * 4 * n, n);
-  std::vector<float> lat(static_cast<size_t>(B * 3 * n));
-  for (int64_t b = 0; b < B; ++b)
-    for (int i = 0; i < 3 * n; ++i) lat[size_t(b * 3 * n + i)] = states[size_t(b * 4 * n + n + i)];
-  const Tensor latent13 = Tensor::from_host({B, 3 * n}, lat).to(backend_);
+  set_inference(true);
+  const Tensor latent13 =
+      Tensor::from_host({B, 3 * n}, LatentLayout(n).free_part(states)).to(backend_);
   return run_decoder(decoder_input(latent13, energies), energy_column(energies, backend_), false);
 }
 
