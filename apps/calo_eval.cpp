@@ -5,6 +5,7 @@
 //   calo_eval --reference dataset_2_2.hdf5 --generated gen.h5 --out eval_dir
 //             [--rbm-energies encoded=enc.csv --rbm-energies classical=cls.csv ...]
 #include <CLI/CLI.hpp>
+#include <csignal>
 
 #include <iostream>
 
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
   app.add_flag("--no-plots", no_plots, "do not run gnuplot");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   CLI11_PARSE(app, argc, argv);
+  std::signal(SIGXFSZ, SIG_IGN);  // a file-size limit fails the write (EFBIG), reported in one line
   try {
     calo::init_logging(log_level);
     o.kpd.seed = o.fpd.seed;
