@@ -3,10 +3,12 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <string_view>
 #include <thread>
 
 #include "host/error.hpp"
@@ -28,6 +30,26 @@ size_t write_body(char* data, size_t size, size_t n, void* user) {
   static_cast<std::string*>(user)->append(data, size * n);
   return size * n;
 }
+
+// Keeps the Retry-After header of a reply (seconds; 429 and 503 carry it), -1 when absent.
+size_t read_header(char* data, size_t size, size_t n, void* user) {
+  const std::string line(data, size * n);
+  constexpr std::string_view name = "retry-after:";
+  if (line.size() > name.size()) {
+    std::string head = line.substr(0, name.size());
+    std::transform(head.begin(), head.end(), head.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (head == name) {
+      const std::string v = trim(line.substr(name.size()));
+      char* end = nullptr;
+      const double secs = std::strtod(v.c_str(), &end);
+      if (end != v.c_str() && secs >= 0) *static_cast<double*>(user) = secs;
+    }
+  }
+  return size * n;
+}
+
+}  // namespace
 
 std::string server_message(const std::string& body) {
   auto j = nlohmann::json::parse(body, nullptr, false);
@@ -59,7 +81,6 @@ ProblemStatus parse_status(const nlohmann::json& j) {
   if (j.contains("answer") && j["answer"].is_object()) s.answer = j["answer"];
   return s;
 }
-}  // namespace
 
 SapiConfig SapiConfig::from_environment() {
   SapiConfig c;
@@ -191,6 +212,9 @@ SapiClient::Response SapiClient::request(const std::string& method, const std::s
     }
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
+    double retry_after = -1;
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, read_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &retry_after);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, long(config_.timeout_s * 1000));
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
                      long(std::min(config_.timeout_s, 60.0) * 1000));
@@ -200,9 +224,19 @@ SapiClient::Response SapiClient::request(const std::string& method, const std::s
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 
+    spdlog::debug("SAPI {} {} -> curl {} HTTP {} ({} bytes)", method, redact(url, config_.token),
+                  int(rc), status, reply.size());
     std::string problem;
     bool transient = false;
-    if (rc == CURLE_OPERATION_TIMEDOUT) {
+    // A GET or DELETE that timed out is repeated; a POST is not: the server may have accepted
+    // the problem, and a second submission would sample it twice.
+    if (rc == CURLE_OPERATION_TIMEDOUT && method != "POST") {
+      problem = fmt::format(
+          "did not answer within {} s (timeout; the server is slow or "
+          "unreachable, retry later or raise the timeout)",
+          config_.timeout_s);
+      transient = true;
+    } else if (rc == CURLE_OPERATION_TIMEDOUT) {
       throw RemoteError(
           fmt::format("SAPI {} {} did not answer within {} s (timeout); the server is "
                       "slow or unreachable, retry later or raise the timeout",
@@ -229,10 +263,12 @@ SapiClient::Response SapiClient::request(const std::string& method, const std::s
                                            attempt + 1, problem),
                                config_.token),
                         status);
-    spdlog::warn("{}", redact(fmt::format("SAPI {} {}: {}; retrying in {:.2f} s", method, url,
-                                          problem, delay),
+    // The server's Retry-After (429, 503) is a lower bound on the wait, capped at a minute.
+    const double wait = std::max(delay, std::min(retry_after, 60.0));
+    spdlog::warn("{}", redact(fmt::format("SAPI {} {}: {}; retry {} of {} in {:.2f} s", method, url,
+                                          problem, attempt + 1, config_.retries, wait),
                               config_.token));
-    std::this_thread::sleep_for(std::chrono::duration<double>(delay));
+    std::this_thread::sleep_for(std::chrono::duration<double>(wait));
     delay = std::min(delay * 2, 10.0);
   }
 }
