@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "host/error.hpp"
+#include "host/json_int.hpp"
 #include "host/log.hpp"
 
 namespace calo::qpu {
@@ -70,8 +71,10 @@ ProblemStatus parse_status(const nlohmann::json& j) {
   if (!j.is_object()) throw RemoteError("SAPI problem status is not a JSON object");
   if (j.contains("error_code"))
     throw RemoteError(fmt::format("SAPI rejected the problem ({}): {}", j["error_code"].dump(),
-                                  j.value("error_msg", std::string("no message"))),
-                      j["error_code"].is_number() ? j["error_code"].get<long>() : 0);
+                                  j.contains("error_msg") && j["error_msg"].is_string()
+                                      ? j["error_msg"].get<std::string>()
+                                      : std::string("no message")),
+                      json_integer<long>(j["error_code"]).value_or(0));
   if (!j.contains("id") || !j["id"].is_string() || !j.contains("status") ||
       !j["status"].is_string())
     throw RemoteError("SAPI problem status lacks 'id' or 'status': " + j.dump().substr(0, 200));
@@ -138,6 +141,24 @@ SapiConfig SapiConfig::from_environment() {
   return c;
 }
 
+namespace {
+// An integer of a solver description; a fraction or a value beyond int is not a qubit label.
+int solver_int(const nlohmann::json& j, const char* what) {
+  const auto v = json_integer<int>(j);
+  if (!v)
+    throw RemoteError(fmt::format("SAPI solver description: {} is {}, not an integer", what,
+                                  j.dump().substr(0, 40)));
+  return *v;
+}
+std::vector<int> solver_ints(const nlohmann::json& j, const char* what) {
+  if (!j.is_array())
+    throw RemoteError(fmt::format("SAPI solver description: {} is not a list", what));
+  std::vector<int> out;
+  for (const auto& v : j) out.push_back(solver_int(v, what));
+  return out;
+}
+}  // namespace
+
 SolverInfo parse_solver(const nlohmann::json& j) {
   try {
     SolverInfo s;
@@ -148,12 +169,12 @@ SolverInfo parse_solver(const nlohmann::json& j) {
     if (p.contains("topology")) {
       s.topology_type = p["topology"].value("type", std::string());
       if (p["topology"].contains("shape"))
-        s.topology_shape = p["topology"]["shape"].get<std::vector<int>>();
+        s.topology_shape = solver_ints(p["topology"]["shape"], "topology.shape");
     }
-    s.graph.num_qubits = p.at("num_qubits").get<int>();
-    s.graph.qubits = p.at("qubits").get<std::vector<int>>();
+    s.graph.num_qubits = solver_int(p.at("num_qubits"), "num_qubits");
+    s.graph.qubits = solver_ints(p.at("qubits"), "qubits");
     for (const auto& e : p.at("couplers")) {
-      const int a = e.at(0).get<int>(), b = e.at(1).get<int>();
+      const int a = solver_int(e.at(0), "couplers"), b = solver_int(e.at(1), "couplers");
       s.graph.couplers.emplace_back(std::min(a, b), std::max(a, b));
     }
     if (p.contains("h_range")) {

@@ -13,6 +13,7 @@
 #include "host/atomic_file.hpp"
 #include "host/error.hpp"
 #include "host/h5io.hpp"
+#include "host/json_int.hpp"
 #include "host/memory_limit.hpp"
 #include "host/nn/adam.hpp"
 #include "host/nn/checkpoint.hpp"
@@ -107,9 +108,17 @@ nlohmann::json metrics_json(const EpochMetrics& e) {
           {"samples_per_s", e.samples_per_s}};
 }
 
+// j[key] as an integer of type T; InputError when it is absent, fractional or out of range.
+template <typename T>
+T integer_field(const nlohmann::json& j, const char* key) {
+  const auto v = json_integer<T>(j.at(key));
+  if (!v) fail_input("'{}' is {}, not an integer in range", key, j.at(key).dump());
+  return *v;
+}
+
 EpochMetrics metrics_from_json(const nlohmann::json& j) {
   EpochMetrics e;
-  e.epoch = j.at("epoch").get<int>();
+  e.epoch = integer_field<int>(j, "epoch");
   e.train_mse = j.at("train_mse").get<double>();
   e.train_bce = j.at("train_bce").get<double>();
   e.val_mse = j.at("val_mse").get<double>();
@@ -335,8 +344,8 @@ ResumeState parse_resume_state(const nlohmann::json& state, int epochs, int64_t 
                                const std::string& where) {
   ResumeState r;
   try {
-    r.epoch = state.at("epoch").get<int>();
-    r.next_batch = state.at("next_batch").get<int64_t>();
+    r.epoch = integer_field<int>(state, "epoch");
+    r.next_batch = integer_field<int64_t>(state, "next_batch");
     r.sum_mse = state.at("sum_mse").get<double>();
     r.sum_bce = state.at("sum_bce").get<double>();
     r.sum_entropy = state.value("sum_entropy", 0.0);
