@@ -7,6 +7,7 @@
 //             [--floor dataset_2_1.hdf5 | --floor split] [--prdc] [--classifier cls-high ...]
 //             [--rbm-energies encoded=enc.csv --rbm-energies classical=cls.csv ...]
 #include <CLI/CLI.hpp>
+#include <csignal>
 
 #include <iostream>
 
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
   app.add_flag("--no-plots", no_plots, "do not run gnuplot");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   CLI11_PARSE(app, argc, argv);
+  std::signal(SIGXFSZ, SIG_IGN);  // a file-size limit fails the write (EFBIG), reported in one line
   try {
     calo::init_logging(log_level);
     p.kpd.seed = p.fpd.seed;

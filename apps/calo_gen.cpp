@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
   app.add_flag("--no-progress", no_progress, "no progress bar");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   CLI11_PARSE(app, argc, argv);
+  std::signal(SIGXFSZ, SIG_IGN);  // a file-size limit fails the write (EFBIG), reported in one line
   try {
     calo::init_logging(log_level);
     o.progress = !no_progress;

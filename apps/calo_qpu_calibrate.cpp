@@ -4,6 +4,7 @@
 //   calo_qpu_calibrate --rbm run/rbm.h5 --energy 31623 [--endpoint http://127.0.0.1:8123/sapi/]
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdio>
 
 #include "host/backend.hpp"
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed, "seed of the classical reference");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   CLI11_PARSE(app, argc, argv);
+  std::signal(SIGXFSZ, SIG_IGN);  // a file-size limit fails the write (EFBIG), reported in one line
   try {
     calo::init_logging(log_level);
     const calo::Rbm rbm = calo::Rbm::load(rbm_path);

@@ -1,6 +1,6 @@
 // calo_train: trains Calo4pQVAE on a CaloChallenge Dataset-2 file.
 //   calo_train --config C --data FILE.h5 --out DIR [--backend cpu|cuda] [--resume]
-//              [--max-batches N]
+//              [--max-batches N] [--checkpoint-every N]
 // Writes DIR/checkpoint/ (atomically, every epoch and on Ctrl-C), DIR/log.csv and DIR/log.json.
 // --max-batches N stops after N batches of this run and checkpoints as Ctrl-C does (profiling).
 #include <CLI/CLI.hpp>
@@ -36,7 +36,13 @@ int main(int argc, char** argv) {
   app.add_option("--max-batches", max_batches,
                  "stop after N batches of this run (checkpoint written, continue with --resume)")
       ->check(CLI::PositiveNumber);
+  app.add_option("--checkpoint-every", opt.checkpoint_every,
+                 "also checkpoint every N batches within an epoch (default: at epoch ends)")
+      ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
+  // A file-size limit (ulimit -f) must fail the write with EFBIG, reported in one line, rather
+  // than kill the process with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     calo::init_logging();
     if (!opt.resume && opt.config_path.empty())

@@ -119,7 +119,10 @@ void Config::check_all_keys_used() const {
       }
     }
     for (const auto& entry : node) {
-      const std::string key = entry.first.as<std::string>();
+      if (!entry.first.IsScalar())
+        fail_input("{}: a key{} is a list or map; keys must be plain names", state_->origin,
+                   line_of(entry.first));
+      const std::string key = entry.first.Scalar();
       const std::string path = prefix.empty() ? key : prefix + "." + key;
       if (!state_->used.count(path)) {
         fail_input("{}: unknown key '{}'{}; valid keys here are: {}", state_->origin, path,

@@ -1,11 +1,14 @@
 #include "host/geometry.hpp"
 
+#include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <numbers>
-#include <regex>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
 #include "host/error.hpp"
 #include "host/text_file.hpp"
@@ -15,11 +18,60 @@ namespace calo {
 
 namespace {
 
-std::string attribute(const std::string& tag, const std::string& name) {
-  const std::regex re("\\b" + name + "\\s*=\\s*\"([^\"]*)\"");
-  std::smatch m;
-  return std::regex_search(tag, m, re) ? m[1].str() : std::string();
+bool is_name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == ':' ||
+         c == '.';
 }
+
+// The attribute text of every `<element ...>` tag, in order. A hand-written scan: std::regex
+// recurses once per character and overflows the stack on long inputs.
+std::vector<std::string> element_tags(std::string_view xml, std::string_view element) {
+  std::vector<std::string> tags;
+  std::string open(1, '<');
+  open.append(element);
+  for (size_t at = xml.find(open); at != std::string_view::npos; at = xml.find(open, at + 1)) {
+    const size_t begin = at + open.size();
+    if (begin < xml.size() && is_name_char(xml[begin])) continue;  // <Binning> is not <Bin>
+    const size_t end = xml.find('>', begin);
+    if (end == std::string_view::npos) break;
+    std::string_view tag = xml.substr(begin, end - begin);
+    if (!tag.empty() && tag.back() == '/') tag.remove_suffix(1);
+    tags.emplace_back(tag);
+  }
+  return tags;
+}
+
+// Value of `name="..."` in a tag's attribute text ("" when absent).
+std::string attribute(std::string_view tag, std::string_view name) {
+  for (size_t at = tag.find(name); at != std::string_view::npos; at = tag.find(name, at + 1)) {
+    if (at > 0 && is_name_char(tag[at - 1])) continue;
+    size_t i = at + name.size();
+    while (i < tag.size() && std::isspace(static_cast<unsigned char>(tag[i]))) ++i;
+    if (i >= tag.size() || tag[i] != '=') continue;
+    ++i;
+    while (i < tag.size() && std::isspace(static_cast<unsigned char>(tag[i]))) ++i;
+    if (i >= tag.size() || tag[i] != '"') continue;
+    const size_t close = tag.find('"', i + 1);
+    if (close == std::string_view::npos) return {};
+    return std::string(tag.substr(i + 1, close - i - 1));
+  }
+  return {};
+}
+
+// A whole non-negative integer attribute in [lo, hi], else InputError naming it.
+int int_attribute(const std::string& text, const std::string& origin, const char* what,
+                  const std::string& layer, int lo, int hi) {
+  int v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < lo || v > hi)
+    fail_input("{}: layer '{}' has {}=\"{}\"; expected an integer in {}..{}", origin, layer, what,
+               text, lo, hi);
+  return v;
+}
+
+// Bounds far beyond every CaloChallenge dataset (dataset 3: 45 layers x 50 alpha x 18 r).
+constexpr int kMaxLayers = 4096, kMaxAlpha = 4096, kMaxEdges = 4097;
+constexpr int64_t kMaxVoxels = int64_t{1} << 24;
 
 }  // namespace
 
@@ -36,39 +88,52 @@ Geometry Geometry::from_xml_file(const std::string& path) {
 
 Geometry Geometry::from_xml_string(const std::string& xml, const std::string& origin) {
   Geometry g;
-  const std::regex bin_re("<Bin\\b([^>]*)>");
-  std::smatch bin;
-  if (!std::regex_search(xml, bin, bin_re))
-    fail_input("{}: no <Bin> element: not a CaloChallenge binning XML", origin);
-  g.name_ = attribute(bin[1].str(), "name");
-  const std::string pid = attribute(bin[1].str(), "pid");
-  g.pid_ = pid.empty() ? 0 : std::atoi(pid.c_str());
+  const std::vector<std::string> bins = element_tags(xml, "Bin");
+  if (bins.empty()) fail_input("{}: no <Bin> element: not a CaloChallenge binning XML", origin);
+  g.name_ = attribute(bins.front(), "name");
+  const std::string pid = attribute(bins.front(), "pid");
+  if (!pid.empty()) {
+    const auto [end, ec] = std::from_chars(pid.data(), pid.data() + pid.size(), g.pid_);
+    if (ec != std::errc() || end != pid.data() + pid.size())
+      fail_input("{}: <Bin pid=\"{}\"> is not an integer", origin, pid);
+  }
 
-  const std::regex layer_re("<Layer\\b([^>]*)/?>");
-  for (auto it = std::sregex_iterator(xml.begin(), xml.end(), layer_re);
-       it != std::sregex_iterator(); ++it) {
-    const std::string tag = (*it)[1].str();
+  int64_t voxels = 0;
+  for (const std::string& tag : element_tags(xml, "Layer")) {
     const std::string id = attribute(tag, "id");
-    if (std::atoi(id.c_str()) != g.n_layers()) {
+    if (g.n_layers() >= kMaxLayers) fail_input("{}: more than {} layers", origin, kMaxLayers);
+    if (id != std::to_string(g.n_layers())) {
       fail_input("{}: layer ids must run 0,1,2,... in order; found id '{}' at position {}", origin,
                  id, g.n_layers());
     }
     LayerBinning layer;
     std::stringstream edges(attribute(tag, "r_edges"));
     for (std::string item; std::getline(edges, item, ',');) {
+      if (layer.r_edges.size() >= size_t(kMaxEdges))
+        fail_input("{}: layer {} has more than {} radial edges", origin, id, kMaxEdges);
+      double v = 0;
       try {
-        layer.r_edges.push_back(std::stod(item));
+        size_t used = 0;
+        v = std::stod(item, &used);
+        if (item.find_first_not_of(" \t\r\n", used) != std::string::npos) throw std::exception();
       } catch (const std::exception&) {
         fail_input("{}: layer {} has a non-numeric radial edge '{}'", origin, id, item);
       }
+      if (!std::isfinite(v) || v < 0)
+        fail_input("{}: layer {} has radial edge {}; edges must be finite and >= 0 mm", origin, id,
+                   item);
+      layer.r_edges.push_back(v);
     }
     const std::string n_alpha = attribute(tag, "n_bin_alpha");
-    layer.n_alpha = n_alpha.empty() ? 1 : std::atoi(n_alpha.c_str());
-    if (layer.n_alpha < 1) fail_input("{}: layer {} has n_bin_alpha={}", origin, id, n_alpha);
+    layer.n_alpha =
+        n_alpha.empty() ? 1 : int_attribute(n_alpha, origin, "n_bin_alpha", id, 1, kMaxAlpha);
     for (size_t i = 1; i < layer.r_edges.size(); ++i) {
       if (!(layer.r_edges[i] > layer.r_edges[i - 1]))
         fail_input("{}: layer {} radial edges are not increasing", origin, id);
     }
+    voxels += int64_t(layer.n_voxels());
+    if (voxels > kMaxVoxels)
+      fail_input("{}: more than {} voxels in all (damaged binning file?)", origin, kMaxVoxels);
     g.layers_.push_back(std::move(layer));
   }
   if (g.layers_.empty()) fail_input("{}: no <Layer> elements", origin);

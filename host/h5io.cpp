@@ -1,6 +1,8 @@
 #include "host/h5io.hpp"
 
+#include <fcntl.h>
 #include <hdf5.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -8,13 +10,22 @@
 #include <utility>
 
 #include "host/error.hpp"
+#include "host/memory_limit.hpp"
 
 namespace calo {
 
 namespace {
 
+// libhdf5 1.10.8 crashes (SIGSEGV in H5F__close_cb) when its atexit cleanup meets a file whose
+// H5Fclose failed, as it does after a write hit a full disk or a file-size limit. Every file is
+// closed explicitly here, so the cleanup is skipped; this must run before HDF5 initialises, hence
+// a static initialiser.
+[[maybe_unused]] const bool g_hdf5_no_atexit = H5dont_atexit() >= 0;
+
 // HDF5 prints its own error stack to stderr by default; we report our own messages instead.
-void silence_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+void silence_hdf5() {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
 
 // RAII for an hid_t with its matching close function.
 class Hid {
@@ -36,6 +47,7 @@ class Hid {
     id_ = H5I_INVALID_HID;
   }
   hid_t get() const { return id_; }
+  hid_t release() { return std::exchange(id_, H5I_INVALID_HID); }
   bool valid() const { return id_ >= 0; }
 
  private:
@@ -57,18 +69,19 @@ std::string dims_string(const std::vector<hsize_t>& d) {
   return s + ")";
 }
 
+// Names in the root group (at most 32), for error messages. H5Literate2 rather than
+// H5Gget_info + H5Lget_name_by_idx: the latter crashes libhdf5 1.10.8 on some damaged files
+// (tests/fuzz/regressions/h5_showers/).
+herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* user) {
+  auto* keys = static_cast<std::vector<std::string>*>(user);
+  keys->emplace_back(name);
+  return keys->size() >= 32 ? 1 : 0;
+}
+
 std::vector<std::string> root_keys(hid_t file) {
   std::vector<std::string> keys;
-  H5G_info_t info;
-  if (H5Gget_info(file, &info) < 0) return keys;
-  for (hsize_t i = 0; i < info.nlinks; ++i) {
-    const ssize_t len = H5Lget_name_by_idx(file, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
-    if (len < 0) continue;
-    std::string name(static_cast<size_t>(len) + 1, '\0');
-    H5Lget_name_by_idx(file, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(), H5P_DEFAULT);
-    name.resize(static_cast<size_t>(len));
-    keys.push_back(std::move(name));
-  }
+  hsize_t idx = 0;
+  H5Literate(file, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, collect_name, &keys);
   return keys;
 }
 
@@ -81,8 +94,8 @@ bool is_hdf5(const std::string& path) {
 }
 
 // Reads rows [first, first+count) of a 2-D (or 1-D) dataset as float.
-void read_rows(hid_t dataset, const std::string& file, const char* name, int64_t first, int64_t count,
-               int64_t width, float* out) {
+void read_rows(hid_t dataset, const std::string& file, const char* name, int64_t first,
+               int64_t count, int64_t width, float* out) {
   Hid space(H5Dget_space(dataset), H5Sclose);
   const int rank = H5Sget_simple_extent_ndims(space.get());
   hsize_t start[2] = {static_cast<hsize_t>(first), 0};
@@ -90,8 +103,8 @@ void read_rows(hid_t dataset, const std::string& file, const char* name, int64_t
   H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, cnt, nullptr);
   Hid mem(H5Screate_simple(rank, cnt, nullptr), H5Sclose);
   if (H5Dread(dataset, H5T_NATIVE_FLOAT, mem.get(), space.get(), H5P_DEFAULT, out) < 0) {
-    fail_input("{}: cannot read rows {}..{} of dataset '{}' (file damaged or truncated?)", file, first,
-               first + count - 1, name);
+    fail_input("{}: cannot read rows {}..{} of dataset '{}' (file damaged or truncated?)", file,
+               first, first + count - 1, name);
   }
 }
 
@@ -109,36 +122,48 @@ ShowerFileReader::ShowerFileReader(const std::string& path, int expected_voxels)
   h_->file = Hid(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!h_->file.valid()) fail_input("cannot open HDF5 file '{}'", path);
 
-  const auto keys = root_keys(h_->file.get());
   for (const char* key : {"incident_energies", "showers"}) {
-    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+    // H5Lexists first: listing every key (H5Gget_info) walks the whole group and crashes
+    // libhdf5 1.10.8 on some damaged files (tests/fuzz/regressions/h5_showers/); only an error
+    // lists.
+    if (H5Lexists(h_->file.get(), key, H5P_DEFAULT) <= 0) {
+      const auto keys = root_keys(h_->file.get());
       std::string present;
       for (const auto& k : keys) present += (present.empty() ? "" : ", ") + k;
-      fail_input("{}: dataset '{}' is missing (the file has: {}); a CaloChallenge file needs "
-                 "'incident_energies' (N,1) and 'showers' (N,voxels)",
-                 path, key, present.empty() ? "nothing" : present);
+      fail_input(
+          "{}: dataset '{}' is missing (the file has: {}); a CaloChallenge file needs "
+          "'incident_energies' (N,1) and 'showers' (N,voxels)",
+          path, key, present.empty() ? "nothing" : present);
     }
   }
   h_->energies = Hid(H5Dopen2(h_->file.get(), "incident_energies", H5P_DEFAULT), H5Dclose);
   h_->showers = Hid(H5Dopen2(h_->file.get(), "showers", H5P_DEFAULT), H5Dclose);
-  if (!h_->energies.valid() || !h_->showers.valid()) fail_input("{}: cannot open the datasets", path);
+  if (!h_->energies.valid() || !h_->showers.valid())
+    fail_input("{}: cannot open the datasets", path);
 
   const auto ed = dims_of(h_->energies.get());
   const auto sd = dims_of(h_->showers.get());
   if (!(ed.size() == 1 || (ed.size() == 2 && ed[1] == 1))) {
     fail_input("{}: 'incident_energies' has shape {}, expected (N, 1)", path, dims_string(ed));
   }
-  if (sd.size() != 2) fail_input("{}: 'showers' has shape {}, expected (N, voxels)", path, dims_string(sd));
+  if (sd.size() != 2)
+    fail_input("{}: 'showers' has shape {}, expected (N, voxels)", path, dims_string(sd));
   if (ed[0] != sd[0]) {
     fail_input("{}: 'incident_energies' has {} rows but 'showers' has {}", path, ed[0], sd[0]);
   }
   if (sd[0] == 0) fail_input("{}: the file holds no showers (0 rows)", path);
+  if (sd[1] == 0 || sd[1] > (hsize_t{1} << 24))
+    fail_input("{}: 'showers' declares {} voxels per shower (expected 1..16777216)", path, sd[1]);
+  if (sd[0] > (hsize_t{1} << 40))
+    fail_input("{}: 'showers' declares {} rows, more than any real file holds (damaged file?)",
+               path, sd[0]);
   num_events_ = static_cast<int64_t>(sd[0]);
   num_voxels_ = static_cast<int>(sd[1]);
   if (expected_voxels > 0 && num_voxels_ != expected_voxels) {
-    fail_input("{}: 'showers' has {} voxels per shower but the geometry has {} (wrong --dataset or "
-               "binning XML?)",
-               path, num_voxels_, expected_voxels);
+    fail_input(
+        "{}: 'showers' has {} voxels per shower but the geometry has {} (wrong --dataset or "
+        "binning XML?)",
+        path, num_voxels_, expected_voxels);
   }
 }
 
@@ -146,8 +171,11 @@ ShowerFileReader::~ShowerFileReader() = default;
 
 void ShowerFileReader::read(int64_t first, int64_t count, ShowerBlock& block) const {
   if (first < 0 || count < 0 || first + count > num_events_) {
-    fail("{}: rows {}..{} requested but the file has {}", path_, first, first + count - 1, num_events_);
+    fail("{}: rows {}..{} requested but the file has {}", path_, first, first + count - 1,
+         num_events_);
   }
+  require_memory((double(count) * num_voxels_ + double(count)) * sizeof(float),
+                 fmt::format("{}: reading {} showers of {} voxels", path_, count, num_voxels_));
   block.first_row = first;
   block.rows = count;
   block.num_voxels = num_voxels_;
@@ -159,14 +187,16 @@ void ShowerFileReader::read(int64_t first, int64_t count, ShowerBlock& block) co
   for (int64_t i = 0; i < count; ++i) {
     const float e = block.energies[i];
     if (!std::isfinite(e) || e <= 0.0f) {
-      fail_input("{}: dataset 'incident_energies' row {} is {} (energies must be finite and > 0 MeV)",
-                 path_, first + i, e);
+      fail_input(
+          "{}: dataset 'incident_energies' row {} is {} (energies must be finite and > 0 MeV)",
+          path_, first + i, e);
     }
     const float* row = block.showers.data() + i * num_voxels_;
     for (int v = 0; v < num_voxels_; ++v) {
       if (!std::isfinite(row[v]) || row[v] < 0.0f) {
-        fail_input("{}: dataset 'showers' row {} voxel {} is {} (voxel energies must be finite and >= 0)",
-                   path_, first + i, v, row[v]);
+        fail_input(
+            "{}: dataset 'showers' row {} voxel {} is {} (voxel energies must be finite and >= 0)",
+            path_, first + i, v, row[v]);
       }
     }
   }
@@ -179,12 +209,15 @@ ShowerBlock ShowerFileReader::read(int64_t first, int64_t count) const {
 }
 
 std::vector<float> ShowerFileReader::read_energies() const {
+  require_memory(double(num_events_) * sizeof(float),
+                 fmt::format("{}: reading {} incident energies", path_, num_events_));
   std::vector<float> e(static_cast<size_t>(num_events_));
   read_rows(h_->energies.get(), path_, "incident_energies", 0, num_events_, 1, e.data());
   for (int64_t i = 0; i < num_events_; ++i) {
     if (!std::isfinite(e[i]) || e[i] <= 0.0f) {
-      fail_input("{}: dataset 'incident_energies' row {} is {} (energies must be finite and > 0 MeV)",
-                 path_, i, e[i]);
+      fail_input(
+          "{}: dataset 'incident_energies' row {} is {} (energies must be finite and > 0 MeV)",
+          path_, i, e[i]);
     }
   }
   return e;
@@ -195,7 +228,8 @@ struct ShowerFileWriter::Handles {
 };
 
 namespace {
-Hid create_extendible(hid_t file, const char* name, hid_t type, hsize_t width, hsize_t chunk_rows, int gzip) {
+Hid create_extendible(hid_t file, const char* name, hid_t type, hsize_t width, hsize_t chunk_rows,
+                      int gzip) {
   hsize_t dims[2] = {0, width};
   hsize_t maxdims[2] = {H5S_UNLIMITED, width};
   Hid space(H5Screate_simple(2, dims, maxdims), H5Sclose);
@@ -206,7 +240,8 @@ Hid create_extendible(hid_t file, const char* name, hid_t type, hsize_t width, h
     H5Pset_shuffle(plist.get());
     H5Pset_deflate(plist.get(), static_cast<unsigned>(gzip));
   }
-  return Hid(H5Dcreate2(file, name, type, space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT), H5Dclose);
+  return Hid(H5Dcreate2(file, name, type, space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT),
+             H5Dclose);
 }
 
 void append_rows(hid_t dataset, hid_t mem_type, const void* data, hsize_t old_rows, hsize_t rows,
@@ -219,13 +254,17 @@ void append_rows(hid_t dataset, hid_t mem_type, const void* data, hsize_t old_ro
   H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
   Hid mem(H5Screate_simple(2, count, nullptr), H5Sclose);
   if (H5Dwrite(dataset, mem_type, mem.get(), space.get(), H5P_DEFAULT, data) < 0) {
-    fail("{}: cannot write dataset '{}' (disk full?)", path, name);
+    fail("{}: cannot write dataset '{}' (disk full or file-size limit?)", path, name);
   }
 }
 }  // namespace
 
-ShowerFileWriter::ShowerFileWriter(const std::string& path, int num_voxels, int chunk_rows, int gzip_level)
-    : path_(path), tmp_path_(path + ".tmp"), h_(std::make_unique<Handles>()), num_voxels_(num_voxels) {
+ShowerFileWriter::ShowerFileWriter(const std::string& path, int num_voxels, int chunk_rows,
+                                   int gzip_level)
+    : path_(path),
+      tmp_path_(path + ".tmp"),
+      h_(std::make_unique<Handles>()),
+      num_voxels_(num_voxels) {
   silence_hdf5();
   if (num_voxels <= 0) fail("ShowerFileWriter: num_voxels must be positive");
   const auto parent = std::filesystem::path(path).parent_path();
@@ -236,8 +275,9 @@ ShowerFileWriter::ShowerFileWriter(const std::string& path, int num_voxels, int 
   if (!h_->file.valid()) fail_input("cannot create '{}' (permissions?)", tmp_path_);
   h_->energies = create_extendible(h_->file.get(), "incident_energies", H5T_IEEE_F64LE, 1,
                                    static_cast<hsize_t>(std::max(chunk_rows, 1024)), gzip_level);
-  h_->showers = create_extendible(h_->file.get(), "showers", H5T_IEEE_F32LE, static_cast<hsize_t>(num_voxels),
-                                  static_cast<hsize_t>(chunk_rows), gzip_level);
+  h_->showers =
+      create_extendible(h_->file.get(), "showers", H5T_IEEE_F32LE, static_cast<hsize_t>(num_voxels),
+                        static_cast<hsize_t>(chunk_rows), gzip_level);
   if (!h_->energies.valid() || !h_->showers.valid()) fail("{}: cannot create datasets", tmp_path_);
 }
 
@@ -255,13 +295,15 @@ void ShowerFileWriter::append(std::span<const float> energies, std::span<const f
   if (!h_->file.valid()) fail("{}: append after close", path_);
   const size_t rows = energies.size();
   if (showers.size() != rows * static_cast<size_t>(num_voxels_)) {
-    fail("{}: append of {} energies with {} voxel values (expected {})", path_, rows, showers.size(),
-         rows * num_voxels_);
+    fail("{}: append of {} energies with {} voxel values (expected {})", path_, rows,
+         showers.size(), rows * num_voxels_);
   }
   if (rows == 0) return;
   std::vector<double> e64(energies.begin(), energies.end());
-  append_rows(h_->energies.get(), H5T_NATIVE_DOUBLE, e64.data(), rows_, rows, 1, path_, "incident_energies");
-  append_rows(h_->showers.get(), H5T_NATIVE_FLOAT, showers.data(), rows_, rows, num_voxels_, path_, "showers");
+  append_rows(h_->energies.get(), H5T_NATIVE_DOUBLE, e64.data(), rows_, rows, 1, path_,
+              "incident_energies");
+  append_rows(h_->showers.get(), H5T_NATIVE_FLOAT, showers.data(), rows_, rows, num_voxels_, path_,
+              "showers");
   rows_ += static_cast<int64_t>(rows);
 }
 
@@ -269,9 +311,27 @@ void ShowerFileWriter::close() {
   if (!h_->file.valid()) return;
   h_->energies.reset();
   h_->showers.reset();
-  if (H5Fflush(h_->file.get(), H5F_SCOPE_GLOBAL) < 0) fail("{}: flush failed", tmp_path_);
-  h_->file.reset();
   std::error_code ec;
+  const auto give_up = [&](const char* step) {
+    std::filesystem::remove(tmp_path_, ec);
+    fail("{}: {} failed (disk full or file-size limit?); '{}' was not written", tmp_path_, step,
+         path_);
+  };
+  if (H5Fflush(h_->file.get(), H5F_SCOPE_GLOBAL) < 0) {
+    h_->file.reset();
+    give_up("flush");
+  }
+  // H5Fclose writes the remaining metadata: a failure there leaves a damaged file, which must
+  // not be renamed into place.
+  const hid_t file = h_->file.release();
+  if (H5Fclose(file) < 0) give_up("close");
+  // The data reach the disk before the rename makes them visible under the final name.
+  const int fd = ::open(tmp_path_.c_str(), O_RDONLY);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    if (fd >= 0) ::close(fd);
+    give_up("fsync");
+  }
+  ::close(fd);
   std::filesystem::rename(tmp_path_, path_, ec);
   if (ec) fail("cannot rename '{}' to '{}': {}", tmp_path_, path_, ec.message());
 }
@@ -281,8 +341,8 @@ ShowerBlock read_shower_file(const std::string& path, int expected_voxels) {
   return reader.read(0, reader.num_events());
 }
 
-void write_shower_file(const std::string& path, std::span<const float> energies, std::span<const float> showers,
-                       int num_voxels) {
+void write_shower_file(const std::string& path, std::span<const float> energies,
+                       std::span<const float> showers, int num_voxels) {
   ShowerFileWriter writer(path, num_voxels);
   writer.append(energies, showers);
   writer.close();

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "host/error.hpp"
+#include "host/json_int.hpp"
 
 namespace calo::qpu {
 
@@ -216,9 +217,9 @@ QpAnswer decode_qp_answer(const nlohmann::json& j) {
   if (text("format") != "qp")
     throw RemoteError(fmt::format("SAPI answer has format '{}', expected 'qp'", text("format")));
   QpAnswer a;
-  if (!field("num_variables").is_number_integer())
+  if (!field("num_variables").is_number_integer() || !json_integer<int>(field("num_variables")))
     throw RemoteError("SAPI answer field 'num_variables' is not an integer");
-  a.num_variables = field("num_variables").get<int>();
+  a.num_variables = *json_integer<int>(field("num_variables"));
   for (int32_t v : decode_i32(text("active_variables"), "active_variables")) {
     if (v < 0 || v >= a.num_variables)
       throw RemoteError(

@@ -3,11 +3,17 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <string_view>
 #include <thread>
 
 #include "host/error.hpp"
+#include "host/json_int.hpp"
 #include "host/log.hpp"
 
 #include <fmt/ranges.h>
@@ -22,10 +28,36 @@ constexpr const char* kDefaultRegion = "na-west-1";
 constexpr const char* kDefaultMetadata = "https://cloud.dwavesys.com/metadata/v1/";
 constexpr const char* kDefaultEndpoint = "https://cloud.dwavesys.com/sapi/";
 
+std::string trim(std::string s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
 size_t write_body(char* data, size_t size, size_t n, void* user) {
   static_cast<std::string*>(user)->append(data, size * n);
   return size * n;
 }
+
+// Keeps the Retry-After header of a reply (seconds; 429 and 503 carry it), -1 when absent.
+size_t read_header(char* data, size_t size, size_t n, void* user) {
+  const std::string line(data, size * n);
+  constexpr std::string_view name = "retry-after:";
+  if (line.size() > name.size()) {
+    std::string head = line.substr(0, name.size());
+    std::transform(head.begin(), head.end(), head.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (head == name) {
+      const std::string v = trim(line.substr(name.size()));
+      char* end = nullptr;
+      const double secs = std::strtod(v.c_str(), &end);
+      if (end != v.c_str() && secs >= 0) *static_cast<double*>(user) = secs;
+    }
+  }
+  return size * n;
+}
+
+}  // namespace
 
 std::string server_message(const std::string& body) {
   auto j = nlohmann::json::parse(body, nullptr, false);
@@ -46,8 +78,10 @@ ProblemStatus parse_status(const nlohmann::json& j) {
   if (!j.is_object()) throw RemoteError("SAPI problem status is not a JSON object");
   if (j.contains("error_code"))
     throw RemoteError(fmt::format("SAPI rejected the problem ({}): {}", j["error_code"].dump(),
-                                  j.value("error_msg", std::string("no message"))),
-                      j["error_code"].is_number() ? j["error_code"].get<long>() : 0);
+                                  j.contains("error_msg") && j["error_msg"].is_string()
+                                      ? j["error_msg"].get<std::string>()
+                                      : std::string("no message")),
+                      json_integer<long>(j["error_code"]).value_or(0));
   if (!j.contains("id") || !j["id"].is_string() || !j.contains("status") ||
       !j["status"].is_string())
     throw RemoteError("SAPI problem status lacks 'id' or 'status': " + j.dump().substr(0, 200));
@@ -56,6 +90,23 @@ ProblemStatus parse_status(const nlohmann::json& j) {
     s.error_message = j["error_message"].get<std::string>();
   if (j.contains("answer") && j["answer"].is_object()) s.answer = j["answer"];
   return s;
+}
+
+namespace {
+// An integer of a solver description; a fraction or a value beyond int is not a qubit label.
+int solver_int(const nlohmann::json& j, const char* what) {
+  const auto v = json_integer<int>(j);
+  if (!v)
+    throw RemoteError(fmt::format("SAPI solver description: {} is {}, not an integer", what,
+                                  j.dump().substr(0, 40)));
+  return *v;
+}
+std::vector<int> solver_ints(const nlohmann::json& j, const char* what) {
+  if (!j.is_array())
+    throw RemoteError(fmt::format("SAPI solver description: {} is not a list", what));
+  std::vector<int> out;
+  for (const auto& v : j) out.push_back(solver_int(v, what));
+  return out;
 }
 }  // namespace
 
@@ -69,12 +120,12 @@ SolverInfo parse_solver(const nlohmann::json& j) {
     if (p.contains("topology")) {
       s.topology_type = p["topology"].value("type", std::string());
       if (p["topology"].contains("shape"))
-        s.topology_shape = p["topology"]["shape"].get<std::vector<int>>();
+        s.topology_shape = solver_ints(p["topology"]["shape"], "topology.shape");
     }
-    s.graph.num_qubits = p.at("num_qubits").get<int>();
-    s.graph.qubits = p.at("qubits").get<std::vector<int>>();
+    s.graph.num_qubits = solver_int(p.at("num_qubits"), "num_qubits");
+    s.graph.qubits = solver_ints(p.at("qubits"), "qubits");
     for (const auto& e : p.at("couplers")) {
-      const int a = e.at(0).get<int>(), b = e.at(1).get<int>();
+      const int a = solver_int(e.at(0), "couplers"), b = solver_int(e.at(1), "couplers");
       s.graph.couplers.emplace_back(std::min(a, b), std::max(a, b));
     }
     if (p.contains("h_range")) {
@@ -193,6 +244,9 @@ SapiClient::Response SapiClient::request(const std::string& method, const std::s
     }
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
+    double retry_after = -1;
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, read_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &retry_after);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, long((config_.timeout_s + extra_timeout_s) * 1000));
     if (!config_.proxy.empty()) curl_easy_setopt(curl, CURLOPT_PROXY, config_.proxy.c_str());
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
@@ -203,9 +257,20 @@ SapiClient::Response SapiClient::request(const std::string& method, const std::s
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 
+    spdlog::debug("SAPI {} {} -> curl {} HTTP {} ({} bytes)", method, redact(url, config_.token),
+                  int(rc), status, reply.size());
     std::string problem;
     bool transient = false;
-    if (rc == CURLE_OPERATION_TIMEDOUT) {
+    // A plain GET or DELETE that timed out is repeated here. A long poll (extra_timeout_s > 0)
+    // goes back to wait(), which polls again within its budget; a POST is never repeated: the
+    // server may have accepted the problem, and a second submission would sample it twice.
+    if (rc == CURLE_OPERATION_TIMEDOUT && method != "POST" && extra_timeout_s <= 0) {
+      problem = fmt::format(
+          "did not answer within {} s (timeout; the server is slow or "
+          "unreachable, retry later or raise the timeout)",
+          config_.timeout_s);
+      transient = true;
+    } else if (rc == CURLE_OPERATION_TIMEDOUT) {
       throw SapiTimeout(
           fmt::format("SAPI {} {} did not answer within {} s (timeout); the server is "
                       "slow or unreachable, retry later or raise the timeout",
@@ -232,10 +297,12 @@ SapiClient::Response SapiClient::request(const std::string& method, const std::s
                                            attempt + 1, problem),
                                config_.token),
                         status);
-    spdlog::warn("{}", redact(fmt::format("SAPI {} {}: {}; retrying in {:.2f} s", method, url,
-                                          problem, delay),
+    // The server's Retry-After (429, 503) is a lower bound on the wait, capped at a minute.
+    const double wait = std::max(delay, std::min(retry_after, 60.0));
+    spdlog::warn("{}", redact(fmt::format("SAPI {} {}: {}; retry {} of {} in {:.2f} s", method, url,
+                                          problem, attempt + 1, config_.retries, wait),
                               config_.token));
-    std::this_thread::sleep_for(std::chrono::duration<double>(delay));
+    std::this_thread::sleep_for(std::chrono::duration<double>(wait));
     delay = std::min(delay * 2, 10.0);
   }
 }

@@ -71,6 +71,12 @@ struct ProblemStatus {
   std::optional<nlohmann::json> answer;
 };
 
+// Parsers of SAPI replies, used by SapiClient (public for tests/fuzz/fuzz_sapi.cpp). Each throws
+// RemoteError for a reply it cannot use.
+nlohmann::json parse_json(const std::string& body, const std::string& what);
+ProblemStatus parse_status(const nlohmann::json& status);
+std::string server_message(const std::string& error_body);  // error_msg, else the body (cut)
+
 class SapiClient {
  public:
   explicit SapiClient(SapiConfig config);

@@ -11,6 +11,7 @@
 #include "host/error.hpp"
 #include "host/h5io.hpp"
 #include "host/latent_layout.hpp"
+#include "host/memory_limit.hpp"
 #include "host/nn/trainer.hpp"
 #include "host/progress.hpp"
 #include "kernels/philox.hpp"
@@ -96,9 +97,12 @@ std::vector<float> generation_energies(const GenerateOptions& o) {
     return e;
   }
   if (o.events <= 0) fail_input("give --energies FILE.h5 or --events N (> 0)");
-  if (!(o.emin_mev > 0) || !(o.emax_mev >= o.emin_mev)) {
-    fail_input("--emin {} / --emax {} must satisfy 0 < emin <= emax (MeV)", o.emin_mev, o.emax_mev);
+  if (!(o.emin_mev > 0) || !(o.emax_mev >= o.emin_mev) || !(o.emax_mev <= 1e12)) {
+    fail_input("--emin {} / --emax {} must satisfy 0 < emin <= emax <= 1e12 (MeV)", o.emin_mev,
+               o.emax_mev);
   }
+  require_memory(double(o.events) * sizeof(float),
+                 fmt::format("--events {} (the incident energies alone)", o.events));
   std::vector<float> e(static_cast<size_t>(o.events));
   const double lo = std::log(o.emin_mev), hi = std::log(o.emax_mev);
   for (int64_t i = 0; i < o.events; ++i) {

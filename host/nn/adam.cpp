@@ -60,7 +60,9 @@ void Adam::load_state(const std::vector<std::pair<std::string, std::vector<float
   std::map<std::string, Moments> moments;
   int64_t t = -1;
   std::map<std::string, std::vector<float>> m_arrays, v_arrays;
-  for (const auto& [key, values] : state) {
+  for (const auto& entry : state) {
+    const std::string& key = entry.first;  // not a structured binding: clang 14 cannot capture one
+    const std::vector<float>& values = entry.second;
     auto ends = [&](const std::string& suffix) {
       return key.size() > suffix.size() &&
              key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -68,6 +70,8 @@ void Adam::load_state(const std::vector<std::pair<std::string, std::vector<float
     if (key == "adam.step") {
       if (values.size() != 1)
         fail_input("Adam state: 'adam.step' must hold one value, has {}", values.size());
+      if (!(values[0] >= 0.0f && values[0] < 9.0e15f))  // a float-to-int cast out of range is UB
+        fail_input("Adam state: 'adam.step' is {}, not a step count", values[0]);
       t = static_cast<int64_t>(values[0]);
     } else if (ends(".adam_m")) {
       m_arrays[key.substr(0, key.size() - 7)] = values;

@@ -16,7 +16,10 @@ namespace calo::nn {
 
 using NamedArrays = std::vector<std::pair<std::string, std::vector<float>>>;
 
+std::string encode_named_arrays(const NamedArrays& arrays);  // the bytes of a named-array file
+// Written with write(2) and fsynced; a full disk or a file-size limit is an Error naming the path.
 void write_named_arrays(const std::string& path, const NamedArrays& arrays);
+// Every declared size is checked against the file's length before anything is allocated.
 NamedArrays read_named_arrays(const std::string& path);
 
 struct CheckpointData {
@@ -26,7 +29,8 @@ struct CheckpointData {
   nlohmann::json state;
 };
 
-// Writes DIR.tmp and renames it over DIR (the previous DIR stays complete until the rename).
+// Writes DIR.tmp (every file fsynced) and renames it over DIR; the previous DIR stays complete
+// until the rename, and on a write failure (disk full, file-size limit) it is left untouched.
 void write_checkpoint(const std::string& dir, const CheckpointData& data);
 CheckpointData read_checkpoint(const std::string& dir);
 bool checkpoint_exists(const std::string& dir);

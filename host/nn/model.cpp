@@ -44,6 +44,8 @@ std::vector<int> read_channels(const ConfigNode& node, const char* key, size_t c
     v = node.get<std::vector<int>>(key);
   } catch (const InputError&) {
     const int c = node.get<int>(key);
+    if (c < 1 || c > 4096)  // checked before scaling: c * s must not overflow
+      fail_input("{}: channel counts must be in 1..4096, got {}", node.where(key), c);
     for (int s : scale) v.push_back(c * s);
   }
   if (v.size() != count)

@@ -13,7 +13,9 @@
 #include "host/atomic_file.hpp"
 #include "host/error.hpp"
 #include "host/h5io.hpp"
+#include "host/json_int.hpp"
 #include "host/latent_layout.hpp"
+#include "host/memory_limit.hpp"
 #include "host/nn/adam.hpp"
 #include "host/nn/checkpoint.hpp"
 #include "host/nn/latent_diagnostics.hpp"
@@ -108,9 +110,17 @@ nlohmann::json metrics_json(const EpochMetrics& e) {
           {"samples_per_s", e.samples_per_s}};
 }
 
+// j[key] as an integer of type T; InputError when it is absent, fractional or out of range.
+template <typename T>
+T integer_field(const nlohmann::json& j, const char* key) {
+  const auto v = json_integer<T>(j.at(key));
+  if (!v) fail_input("'{}' is {}, not an integer in range", key, j.at(key).dump());
+  return *v;
+}
+
 EpochMetrics metrics_from_json(const nlohmann::json& j) {
   EpochMetrics e;
-  e.epoch = j.at("epoch").get<int>();
+  e.epoch = integer_field<int>(j, "epoch");
   e.train_mse = j.at("train_mse").get<double>();
   e.train_bce = j.at("train_bce").get<double>();
   e.val_mse = j.at("val_mse").get<double>();
@@ -172,6 +182,10 @@ Dataset load_data(const std::string& path, int64_t max_events) {
   ShowerFileReader reader(path, kVoxels);
   int64_t n = reader.num_events();
   if (max_events > 0) n = std::min(n, max_events);
+  // The file's showers and their transformed copy are both held in memory.
+  require_memory(
+      2.0 * double(n) * (kVoxels + 1) * sizeof(float),
+      fmt::format("'{}': training on {} showers (set training.max_events to use fewer)", path, n));
   ShowerBlock block = reader.read(0, n);
   Dataset d;
   d.energies = std::move(block.energies);
@@ -318,6 +332,36 @@ std::vector<float> prior_data(std::span<const float> energies, const std::vector
 }
 }  // namespace
 
+ResumeState parse_resume_state(const nlohmann::json& state, int epochs, int64_t steps,
+                               const std::string& where) {
+  ResumeState r;
+  try {
+    r.epoch = integer_field<int>(state, "epoch");
+    r.next_batch = integer_field<int64_t>(state, "next_batch");
+    r.sum_mse = state.at("sum_mse").get<double>();
+    r.sum_bce = state.at("sum_bce").get<double>();
+    r.sum_entropy = state.value("sum_entropy", 0.0);
+    r.sum_pos_energy = state.value("sum_pos_energy", 0.0);
+    r.partial_seconds = state.at("partial_seconds").get<double>();
+    for (const auto& j : state.at("history")) r.history.push_back(metrics_from_json(j));
+  } catch (const nlohmann::json::exception& e) {
+    fail_input("'{}' is damaged: {}", where, e.what());
+  }
+  if (r.epoch < 0 || r.epoch > epochs)
+    fail_input("'{}': epoch {} is outside 0..{} (the checkpoint belongs to another run?)", where,
+               r.epoch, epochs);
+  if (r.next_batch < 0 || r.next_batch >= std::max<int64_t>(steps, 1) ||
+      (r.epoch == epochs && r.next_batch != 0))
+    fail_input(
+        "'{}': next_batch {} is outside 0..{} (the checkpoint belongs to another data file "
+        "or batch size?)",
+        where, r.next_batch, steps - 1);
+  if (r.history.size() != size_t(r.epoch))
+    fail_input("'{}': {} epochs done but {} in the history (damaged checkpoint)", where, r.epoch,
+               r.history.size());
+  return r;
+}
+
 TrainResult train(const TrainOptions& opt) {
   const std::string ck_dir = (fs::path(opt.out_dir) / "checkpoint").string();
   std::string config_text;
@@ -385,18 +429,15 @@ TrainResult train(const TrainOptions& opt) {
     load_model_arrays(model, ck.params, ck_dir);
     prior = Rbm::from_named_arrays(graph, ck.params);
     adam.load_state(ck.optimizer);
-    try {
-      start_epoch = ck.state.at("epoch").get<int>();
-      next_batch = ck.state.at("next_batch").get<int64_t>();
-      sum_mse = ck.state.at("sum_mse").get<double>();
-      sum_bce = ck.state.at("sum_bce").get<double>();
-      sum_ent = ck.state.value("sum_entropy", 0.0);
-      sum_pos = ck.state.value("sum_pos_energy", 0.0);
-      part_seconds = ck.state.at("partial_seconds").get<double>();
-      for (const auto& j : ck.state.at("history")) result.history.push_back(metrics_from_json(j));
-    } catch (const nlohmann::json::exception& e) {
-      fail_input("'{}/state.json' is damaged: {}", ck_dir, e.what());
-    }
+    ResumeState rs = parse_resume_state(ck.state, tc.epochs, steps, ck_dir + "/state.json");
+    start_epoch = rs.epoch;
+    next_batch = rs.next_batch;
+    sum_mse = rs.sum_mse;
+    sum_bce = rs.sum_bce;
+    sum_ent = rs.sum_entropy;
+    sum_pos = rs.sum_pos_energy;
+    part_seconds = rs.partial_seconds;
+    result.history = std::move(rs.history);
     for (const auto& [name, v] : ck.params)
       if (name == kPcdChains) {
         if (v.size() != size_t(B) * size_t(prior.num_nodes()))
@@ -424,6 +465,16 @@ TrainResult train(const TrainOptions& opt) {
                 {"partial_seconds", secs}, {"steps_per_epoch", steps}, {"history", hist}};
     write_checkpoint(ck_dir, ck);
   };
+
+  // The files beside the checkpoint, rewritten after every epoch.
+  auto write_outputs = [&] {
+    prior.save((fs::path(opt.out_dir) / "rbm.h5").string());  // for calo_qpu_calibrate
+    write_text_atomically((fs::path(opt.out_dir) / "topology.txt").string(),
+                          tc.prior.topology + "\n");
+    write_logs(opt.out_dir, result.history);
+  };
+  // A run killed after its last checkpoint but before these files were written: write them now.
+  if (start_epoch == tc.epochs) write_outputs();
 
   for (int epoch = start_epoch; epoch < tc.epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -494,6 +545,12 @@ TrainResult train(const TrainOptions& opt) {
       if (bar) bar->advance(B, fmt::format("loss {:.4g}", t.total()));
       const bool stop = g_stop != 0 || (opt.stop_after_batches >= 0 &&
                                         result.batches_run >= opt.stop_after_batches);
+      if (!stop && opt.checkpoint_every > 0 && (b + 1) % opt.checkpoint_every == 0 &&
+          b + 1 < steps) {
+        save(epoch, b + 1, sum_mse, sum_bce, sum_ent, sum_pos,
+             part_seconds +
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      }
       if (stop && b + 1 < steps) {
         if (bar) bar->finish("interrupted");
         const double secs =
@@ -588,10 +645,7 @@ TrainResult train(const TrainOptions& opt) {
     sum_mse = sum_bce = sum_ent = sum_pos = part_seconds = 0;
     next_batch = 0;
     save(epoch + 1, 0, 0.0, 0.0, 0.0, 0.0, 0.0);
-    prior.save((fs::path(opt.out_dir) / "rbm.h5").string());  // for calo_qpu_calibrate
-    write_text_atomically((fs::path(opt.out_dir) / "topology.txt").string(),
-                          tc.prior.topology + "\n");
-    write_logs(opt.out_dir, result.history);
+    write_outputs();
     spdlog::info(
         "epoch {}/{}{}: recon train {:.5g} val {:.5g} (val mse {:.5g}, bce {:.5g}); latents: "
         "{:.1f}% distinct ({:.1f}% sampled), {:.3f} bits/unit information (marginal {:.3f}); "

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "host/backend.hpp"
 #include "host/config.hpp"
 #include "host/nn/model.hpp"
@@ -60,6 +62,8 @@ struct TrainOptions {
   bool resume = false;
   bool progress = true;
   int64_t stop_after_batches = -1;  // tests: behave as if SIGINT arrived after this many batches
+  // Also checkpoint after every this many batches inside an epoch (0: at epoch ends only).
+  int64_t checkpoint_every = 0;
 };
 
 struct EpochMetrics {
@@ -91,6 +95,18 @@ struct TrainResult {
   bool interrupted = false;
   int64_t batches_run = 0;  // in this call
 };
+
+// Where a checkpoint's state.json says training stands.
+struct ResumeState {
+  int epoch = 0;           // epochs completed
+  int64_t next_batch = 0;  // first batch of epoch `epoch` still to run
+  double sum_mse = 0, sum_bce = 0, sum_entropy = 0, sum_pos_energy = 0, partial_seconds = 0;
+  std::vector<EpochMetrics> history;
+};
+// Parses and checks state.json against the run (epochs, batches per epoch): a damaged or foreign
+// state is an InputError naming `where` and the field, never an out-of-range batch.
+ResumeState parse_resume_state(const nlohmann::json& state, int epochs, int64_t steps,
+                               const std::string& where);
 
 // Async-signal-safe: asks the running trainer to finish the current batch, checkpoint and stop.
 void request_stop();

@@ -23,6 +23,27 @@ void check_positive(const char* family, int v, const char* name) {
   if (v < 1) fail_input("{} graph: parameter {} = {} must be >= 1", family, name, v);
 }
 
+// Real QPUs have at most a few thousand qubits (Advantage: pegasus:16, 5640; Advantage2:
+// zephyr:12,4, 4800) and tiles of t = 4; a graph beyond these bounds is a typo and would take
+// gigabytes to build.
+constexpr int64_t kMaxQubits = int64_t{1} << 18;
+constexpr int kMaxTile = 16;
+constexpr int kMaxSide = 4096;
+
+void check_size(const char* family, const std::vector<int64_t>& shape, int64_t t) {
+  for (int64_t v : shape)
+    if (v > kMaxSide) fail_input("{} graph: parameter {} exceeds {}", family, v, kMaxSide);
+  if (t > kMaxTile)
+    fail_input("{} graph: tile size t = {} exceeds {} (D-Wave graphs use t = 4)", family, t,
+               kMaxTile);
+}
+
+void check_qubits(const char* family, int64_t qubits) {
+  if (qubits > kMaxQubits)
+    fail_input("{} graph: {} qubits exceed the limit of {} (real QPUs have a few thousand)", family,
+               qubits, kMaxQubits);
+}
+
 }  // namespace
 
 bool QubitGraph::has_node(int64_t q) const {
@@ -84,6 +105,8 @@ ChimeraCoord chimera_coord(int64_t q, int n, int t) {
 QubitGraph zephyr_graph(int m, int t) {
   check_positive("zephyr", m, "m");
   check_positive("zephyr", t, "t");
+  check_size("zephyr", {m}, t);
+  check_qubits("zephyr", int64_t(4) * t * m * (2 * int64_t(m) + 1));
   QubitGraph g;
   g.family = "zephyr";
   g.shape = {m, t};
@@ -120,6 +143,8 @@ QubitGraph zephyr_graph(int m, int t) {
 
 QubitGraph pegasus_graph(int m) {
   if (m < 2) fail_input("pegasus graph: m = {} must be >= 2", m);
+  check_size("pegasus", {m}, 0);
+  check_qubits("pegasus", int64_t(24) * m * (m - 1));
   QubitGraph g;
   g.family = "pegasus";
   g.shape = {m};
@@ -162,6 +187,8 @@ QubitGraph chimera_graph(int m, int n, int t) {
   check_positive("chimera", m, "m");
   check_positive("chimera", n, "n");
   check_positive("chimera", t, "t");
+  check_size("chimera", {m, n}, t);
+  check_qubits("chimera", int64_t(2) * m * n * t);
   QubitGraph g;
   g.family = "chimera";
   g.shape = {m, n, t};
