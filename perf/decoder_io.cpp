@@ -30,7 +30,9 @@
 #include "host/error.hpp"
 #include "host/nn/checkpoint.hpp"
 #include "host/nn/model.hpp"
+#include "host/nn/ops.hpp"
 #include "host/nn/trainer.hpp"
+#include "host/runtime_policy.hpp"
 #include "host/text_file.hpp"
 #include "kernels/philox.hpp"
 #include "kernels/transform.hpp"
@@ -240,8 +242,10 @@ double sgemm_gflops(int size, double min_time) {
   }
   const double s = median_seconds(
       [&] {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, size, size, size, 1.0f, a.data(),
-                    size, b.data(), size, 0.0f, c.data(), size);
+        // calo4pq's own GEMM entry: blocked over OpenMP threads around serial OpenBLAS calls
+        // under the apps' policy (host/runtime_policy.hpp), as the layers run it.
+        calo::nn::ops::gemm(calo::Backend::cpu, false, false, size, size, size, 1.0f, a.data(),
+                            b.data(), 0.0f, c.data());
       },
       3, min_time);
   return 2.0 * double(size) * double(size) * double(size) / s * 1e-9;
@@ -316,6 +320,7 @@ int run_time(const std::string& model_name, const std::string& batches, double m
 }  // namespace
 
 int main(int argc, char** argv) {
+  calo::apply_runtime_policy(argc, argv);  // the thread settings calo_gen runs with
   CLI::App app{"decoder_io: inputs, outputs, checkpoint and timings for the PyTorch twin"};
   app.require_subcommand(1);
   std::string model, dir, batches = "256,1024";
