@@ -6,19 +6,32 @@ namespace calo {
 
 namespace {
 [[noreturn]] void no_cuda() {
-  raise_error("this calo4pq build has no CUDA support; rebuild on a machine with nvcc "
-       "(cmake -DCALO_WITH_CUDA=ON) to use the cuda backend");
+  raise_error(
+      "this calo4pq build has no CUDA support; rebuild on a machine with nvcc "
+      "(cmake -DCALO_WITH_CUDA=ON) to use the cuda backend");
 }
 }  // namespace
 
-void* device_malloc(size_t) { no_cuda(); }
+void* device_malloc(size_t) {
+  no_cuda();
+}
 void device_free(void* ptr) noexcept {
   (void)ptr;  // nothing was ever allocated
 }
-void copy_host_to_device(void*, const void*, size_t) { no_cuda(); }
-void copy_device_to_host(void*, const void*, size_t) { no_cuda(); }
-void copy_device_to_device(void*, const void*, size_t) { no_cuda(); }
-void device_memset_zero(void*, size_t) { no_cuda(); }
-void device_synchronize() { no_cuda(); }
+void copy_host_to_device(void*, const void*, size_t) {
+  no_cuda();
+}
+void copy_device_to_host(void*, const void*, size_t) {
+  no_cuda();
+}
+void copy_device_to_device(void*, const void*, size_t) {
+  no_cuda();
+}
+void device_memset_zero(void*, size_t) {
+  no_cuda();
+}
+void device_synchronize() {
+  no_cuda();
+}
 
 }  // namespace calo

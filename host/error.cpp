@@ -4,7 +4,11 @@
 
 namespace calo {
 
-void raise_error(const std::string& message) { throw Error(message); }
-void raise_input_error(const std::string& message) { throw InputError(message); }
+void raise_error(const std::string& message) {
+  throw Error(message);
+}
+void raise_input_error(const std::string& message) {
+  throw InputError(message);
+}
 
 }  // namespace calo

@@ -8,15 +8,16 @@
 #include "kernels/error_raise.hpp"
 
 namespace calo {
-[[noreturn]] inline void raise_cuda_error(cudaError_t err, const char* call, const char* file, int line) {
-  raise_error(std::string("CUDA error '") + cudaGetErrorString(err) + "' in " + call + " at " + file + ":" +
-              std::to_string(line));
+[[noreturn]] inline void raise_cuda_error(cudaError_t err, const char* call, const char* file,
+                                          int line) {
+  raise_error(std::string("CUDA error '") + cudaGetErrorString(err) + "' in " + call + " at " +
+              file + ":" + std::to_string(line));
 }
 }  // namespace calo
 
-#define CALO_CUDA_CHECK(call)                                                          \
-  do {                                                                                 \
-    const cudaError_t calo_err_ = (call);                                              \
+#define CALO_CUDA_CHECK(call)                                                                     \
+  do {                                                                                            \
+    const cudaError_t calo_err_ = (call);                                                         \
     if (calo_err_ != cudaSuccess) ::calo::raise_cuda_error(calo_err_, #call, __FILE__, __LINE__); \
   } while (0)
 

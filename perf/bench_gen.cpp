@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "host/nn/model.hpp"
+#include "host/topology/graph.hpp"
 #include "kernels/philox.hpp"
 #include "kernels/transform.hpp"
-#include "host/topology/graph.hpp"
 #include "samplers/prior_sampler.hpp"
 #include "samplers/rbm.hpp"
 

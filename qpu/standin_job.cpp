@@ -6,9 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "host/topology/graph.hpp"
 #include "qpu/flux_constants.hpp"
 #include "qpu/ising_math.hpp"
-#include "host/topology/graph.hpp"
 
 namespace calo::qpu {
 

@@ -3,8 +3,8 @@
 // for decode_qp against a small chimera graph (the stand-in's problem parser).
 #include <algorithm>
 
-#include "qpu/qp_codec.hpp"
 #include "host/topology/graph.hpp"
+#include "qpu/qp_codec.hpp"
 #include "tests/fuzz/fuzz_util.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -13,9 +13,9 @@
 
 #include "host/h5io.hpp"
 #include "host/nn/checkpoint.hpp"
+#include "host/topology/graph.hpp"
 #include "qpu/qp_codec.hpp"
 #include "qpu/sapi_client.hpp"
-#include "host/topology/graph.hpp"
 #include "samplers/rbm.hpp"
 
 namespace fs = std::filesystem;

@@ -13,9 +13,9 @@
 #include "host/nn/gumbel.hpp"
 #include "host/nn/losses.hpp"
 #include "host/nn/model.hpp"
+#include "host/topology/graph.hpp"
 #include "kernels/philox.hpp"
 #include "kernels/transform.hpp"
-#include "host/topology/graph.hpp"
 #include "samplers/rbm.hpp"
 #include "tests/nn/test_layer_util.hpp"
 

@@ -7,10 +7,10 @@
 
 #include "host/nn/latent_diagnostics.hpp"
 #include "host/nn/losses.hpp"
+#include "host/topology/graph.hpp"
 #include "kernels/math.hpp"
 #include "kernels/philox.hpp"
 #include "kernels/transform.hpp"
-#include "host/topology/graph.hpp"
 
 namespace calo::nn {
 namespace {

@@ -14,9 +14,9 @@
 #include <sstream>
 #include <thread>
 
+#include "host/topology/graph.hpp"
 #include "qpu/calibrate.hpp"
 #include "qpu/sapi_client.hpp"
-#include "host/topology/graph.hpp"
 #include "samplers/rbm.hpp"
 
 namespace {

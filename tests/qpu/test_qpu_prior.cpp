@@ -4,12 +4,12 @@
 #include <gtest/gtest.h>
 
 #include "host/error.hpp"
+#include "host/topology/graph.hpp"
 #include "kernels/philox.hpp"
 #include "kernels/transform.hpp"
 #include "qpu/qpu_prior_sampler.hpp"
 #include "qpu/sapi_standin.hpp"
 #include "qpu/standin_topology.hpp"
-#include "host/topology/graph.hpp"
 
 using namespace calo::qpu;
 

@@ -11,12 +11,12 @@
 #include <set>
 
 #include "host/error.hpp"
+#include "host/topology/graph.hpp"
 #include "qpu/qp_codec.hpp"
 #include "qpu/sapi_client.hpp"
 #include "qpu/sapi_standin.hpp"
 #include "qpu/solver_profile.hpp"
 #include "qpu/standin_job.hpp"
-#include "host/topology/graph.hpp"
 
 using namespace calo::qpu;
 using nlohmann::json;

@@ -4,8 +4,8 @@
 #include <map>
 
 #include "host/error.hpp"
-#include "qpu/standin_topology.hpp"
 #include "host/topology/graph.hpp"
+#include "qpu/standin_topology.hpp"
 
 using namespace calo::qpu;
 
