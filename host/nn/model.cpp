@@ -333,14 +333,20 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
   return terms;
 }
 
-Tensor Calo4pQVAE::decode(std::span<const uint8_t> states, std::span<const float> energies,
-                          uint64_t seed, uint64_t offset) {
+void Calo4pQVAE::check_decode_input(std::span<const uint8_t> states,
+                                    std::span<const float> energies) const {
   const int n = cfg_.n;
   const int64_t B = static_cast<int64_t>(energies.size());
   if (static_cast<int64_t>(states.size()) != B * 4 * n)
     fail_input("decode: {} latent values for {} showers, expected {} (4 x {} nodes each)",
                states.size(), B, B * 4 * n, n);
-  set_inference(true);
+}
+
+Tensor Calo4pQVAE::decode(std::span<const uint8_t> states, std::span<const float> energies,
+                          uint64_t seed, uint64_t offset) {
+  const int n = cfg_.n;
+  const int64_t B = static_cast<int64_t>(energies.size());
+  check_decode_input(states, energies);
   // The CPU decodes in slices of showers: eval-mode layers treat showers independently and the hit
   // draws are keyed by the voxel's global index, so the result is the same, while every
   // activation stays a few MB (a batch of 1024 would allocate and page-fault 240 MB per layer).
@@ -361,9 +367,7 @@ Tensor Calo4pQVAE::decode(std::span<const uint8_t> states, std::span<const float
 Tensor Calo4pQVAE::decode_heads(std::span<const uint8_t> states, std::span<const float> energies) {
   const int n = cfg_.n;
   const int64_t B = static_cast<int64_t>(energies.size());
-  if (static_cast<int64_t>(states.size()) != B * 4 * n)
-    fail_input("decode: {} latent values for {} showers, expected {} (4 x {} nodes each)",
-               states.size(), B, B * 4 * n, n);
+  check_decode_input(states, energies);
   set_inference(true);
   const Tensor latent13 =
       Tensor::from_host({B, 3 * n}, LatentLayout(n).free_part(states)).to(backend_);

@@ -105,6 +105,8 @@ class Calo4pQVAE {
   Tensor run_decoder(const Tensor& zin, const Tensor& le, bool training);
   Tensor decoder_backward(const Tensor& grad_out);
   std::vector<Sequential*> parts();
+  // Throws unless `states` holds 4n values per energy.
+  void check_decode_input(std::span<const uint8_t> states, std::span<const float> energies) const;
   void set_inference(bool on);  // all parts: no copies kept for backward
 
   ModelConfig cfg_;

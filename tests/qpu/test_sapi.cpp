@@ -13,23 +13,14 @@
 #include "qpu/ising_math.hpp"
 #include "qpu/sapi_client.hpp"
 #include "qpu/sapi_standin.hpp"
+#include "tests/qpu/ring_graph.hpp"
 
 using namespace calo::qpu;
 
 namespace {
-// 10 nominal qubits, qubit 4 missing (yield): a ring 0-1-2-3-5-6-7-8-9-0 plus chords.
-SolverGraph test_graph() {
-  SolverGraph g;
-  g.num_qubits = 10;
-  g.qubits = {0, 1, 2, 3, 5, 6, 7, 8, 9};
-  g.couplers = {{0, 1}, {1, 2}, {2, 3}, {3, 5}, {5, 6}, {6, 7},
-                {7, 8}, {8, 9}, {0, 9}, {0, 5}, {2, 7}};
-  return g;
-}
-
 StandinOptions options() {
   StandinOptions o;
-  o.graph = test_graph();
+  o.graph = ring_test_graph();
   o.topology_shape = {1, 1};
   o.token = "s3cr3t-TOKEN-value";
   o.sweeps = 50;
@@ -49,8 +40,8 @@ SapiConfig config(const StandinServer& s, const std::string& token = "s3cr3t-TOK
 
 IsingProblem ring_problem() {
   IsingProblem p;
-  for (int q : test_graph().qubits) p.h[q] = 0.1 * (q % 3) - 0.1;
-  for (const auto& [a, b] : test_graph().couplers) p.add_J(a, b, -0.5);
+  for (int q : ring_test_graph().qubits) p.h[q] = 0.1 * (q % 3) - 0.1;
+  for (const auto& [a, b] : ring_test_graph().couplers) p.add_J(a, b, -0.5);
   return p;
 }
 
@@ -77,8 +68,8 @@ TEST(Sapi, SolverPropertiesRoundTrip) {
   const SolverInfo s = client.get_solver("Advantage2_standin");
   EXPECT_EQ(s.topology_type, "zephyr");
   EXPECT_EQ(s.graph.num_qubits, 10);
-  EXPECT_EQ(s.graph.qubits, test_graph().qubits);
-  EXPECT_EQ(s.graph.couplers, test_graph().couplers);
+  EXPECT_EQ(s.graph.qubits, ring_test_graph().qubits);
+  EXPECT_EQ(s.graph.couplers, ring_test_graph().couplers);
   EXPECT_EQ(s.h_range[0], -4);
   EXPECT_EQ(s.j_range[1], 1);
   EXPECT_TRUE(s.parameters.contains("flux_biases"));
@@ -94,7 +85,7 @@ TEST(Sapi, SampleReturnsConsistentEnergiesAndTiming) {
   const IsingProblem p = ring_problem();
   const QpAnswer a = client.sample_ising(s, p, params(16), "energies");
   ASSERT_EQ(a.solutions.size(), 16u);
-  EXPECT_EQ(a.active_variables, test_graph().qubits);
+  EXPECT_EQ(a.active_variables, ring_test_graph().qubits);
   for (size_t r = 0; r < a.solutions.size(); ++r)
     EXPECT_NEAR(a.energies[r], ising_energy(p, a.active_variables, a.solutions[r]), 1e-12);
   EXPECT_NEAR(

@@ -18,24 +18,16 @@
 #include "qpu/sapi_client.hpp"
 #include "qpu/sapi_standin.hpp"
 #include "tests/qpu/fault_proxy.hpp"
+#include "tests/qpu/ring_graph.hpp"
 
 using namespace calo::qpu;
 
 namespace {
 constexpr const char* kToken = "soak-Secret-TOKEN-8d1f";
 
-SolverGraph soak_graph() {
-  SolverGraph g;
-  g.num_qubits = 10;
-  g.qubits = {0, 1, 2, 3, 5, 6, 7, 8, 9};
-  g.couplers = {{0, 1}, {1, 2}, {2, 3}, {3, 5}, {5, 6}, {6, 7},
-                {7, 8}, {8, 9}, {0, 9}, {0, 5}, {2, 7}};
-  return g;
-}
-
 StandinOptions standin_options() {
   StandinOptions o;
-  o.graph = soak_graph();
+  o.graph = ring_test_graph();
   o.topology_shape = {1, 1};
   o.token = kToken;
   o.sweeps = 10;
@@ -45,9 +37,9 @@ StandinOptions standin_options() {
 
 IsingProblem problem(int i) {
   IsingProblem p;
-  for (int q : soak_graph().qubits) p.h[q] = 0.1 * ((q + i) % 5) - 0.2;
+  for (int q : ring_test_graph().qubits) p.h[q] = 0.1 * ((q + i) % 5) - 0.2;
   int k = 0;
-  for (const auto& [a, b] : soak_graph().couplers) p.add_J(a, b, ((i + k++) % 3 - 1) * 0.5);
+  for (const auto& [a, b] : ring_test_graph().couplers) p.add_J(a, b, ((i + k++) % 3 - 1) * 0.5);
   return p;
 }
 

@@ -17,23 +17,15 @@
 #include "qpu/sapi_standin.hpp"
 #include "qpu/solver_profile.hpp"
 #include "qpu/standin_job.hpp"
+#include "tests/qpu/ring_graph.hpp"
 
 using namespace calo::qpu;
 using nlohmann::json;
 
 namespace {
-SolverGraph ring_graph() {  // 10 nominal qubits, qubit 4 missing
-  SolverGraph g;
-  g.num_qubits = 10;
-  g.qubits = {0, 1, 2, 3, 5, 6, 7, 8, 9};
-  g.couplers = {{0, 1}, {1, 2}, {2, 3}, {3, 5}, {5, 6}, {6, 7},
-                {7, 8}, {8, 9}, {0, 9}, {0, 5}, {2, 7}};
-  return g;
-}
-
 StandinOptions options() {
   StandinOptions o;
-  o.graph = ring_graph();
+  o.graph = ring_test_graph();
   o.topology_shape = {1, 1};
   o.token = "tok-standin-1";
   o.sweeps = 30;
@@ -53,7 +45,7 @@ SapiConfig config(const std::string& endpoint) {
 
 json job(const StandinServer& s, const std::string& type, const IsingProblem& p, const json& params,
          const std::string& label = "") {
-  const QpData qp = encode_qp(ring_graph(), p);
+  const QpData qp = encode_qp(ring_test_graph(), p);
   json j = {{"solver", s.solver_config()["identity"]},
             {"type", type},
             {"data", {{"format", "qp"}, {"lin", qp.lin}, {"quad", qp.quad}}},
