@@ -13,6 +13,7 @@
 
 #include "host/h5io.hpp"
 #include "kernels/philox.hpp"
+#include "tests/toy_showers.hpp"
 
 namespace fs = std::filesystem;
 using namespace calo::nn;
@@ -42,21 +43,7 @@ struct Fixture {
     dir = fs::temp_directory_path() / ("calo_train_e2e_" + std::to_string(::getpid()));
     fs::create_directories(dir);
     data = (dir / "synth.h5").string();
-    // 80 toy showers (the synth module is not linked into nn tests): a longitudinal Gaussian
-    // profile times a radial exponential, about 30% of voxels hit, log-uniform 1-100 GeV.
-    const int rows = 80, nv = 6480;
-    std::vector<float> e(rows), x(size_t(rows) * nv, 0.0f);
-    for (int i = 0; i < rows; ++i) {
-      e[size_t(i)] = float(1e3 * std::pow(100.0, calo::uniform(5, 1, uint64_t(i))));
-      for (int v = 0; v < nv; ++v) {
-        const int l = v / 144, r = v % 9;
-        const uint64_t k = uint64_t(i) * nv + uint64_t(v);
-        if (calo::uniform(5, 2, k) > 0.3f) continue;
-        const double prof = std::exp(-0.5 * (l - 15.0) * (l - 15.0) / 36.0) * std::exp(-0.7 * r);
-        x[k] = float(e[size_t(i)] * 0.01 * prof * (0.5 + calo::uniform(5, 3, k)));
-      }
-    }
-    calo::write_shower_file(data, e, x, nv);
+    calo::testing::write_toy_showers(data, 80);
   }
   ~Fixture() {
     std::error_code ec;
