@@ -93,6 +93,90 @@ bool is_hdf5(const std::string& path) {
 #endif
 }
 
+// libhdf5 trusts a dataset's header when it reads: a damaged element type or storage size makes
+// H5Dread allocate gigabytes or memcpy from NULL (tests/fuzz/regressions/h5_showers/). Checks
+// the header against the file before any read so a damaged file is an input error.
+void check_storage(hid_t file, hid_t dataset, const std::string& path, const char* name) {
+  const auto dims = dims_of(dataset);
+  Hid type(H5Dget_type(dataset), H5Tclose);
+  const H5T_class_t cls = H5Tget_class(type.get());
+  const size_t size = H5Tget_size(type.get());
+  const size_t precision = H5Tget_precision(type.get());
+  bool type_ok = (cls == H5T_FLOAT || cls == H5T_INTEGER) &&
+                 (size == 1 || size == 2 || size == 4 || size == 8) && precision > 0 &&
+                 precision <= 8 * size;
+  if (type_ok && cls == H5T_FLOAT) {
+    size_t spos = 0, epos = 0, esize = 0, mpos = 0, msize = 0;
+    type_ok = H5Tget_fields(type.get(), &spos, &epos, &esize, &mpos, &msize) >= 0 &&
+              spos < precision && esize > 0 && epos + esize <= precision &&
+              mpos + msize <= precision;
+  }
+  if (!type_ok) {
+    fail_input(
+        "{}: dataset '{}' stores elements of {} bytes that are not plain floating-point or "
+        "integer numbers (damaged file?)",
+        path, name, size);
+  }
+  double elements = 1.0;
+  for (const hsize_t d : dims) elements *= double(d);
+  const double expected = elements * double(size);
+
+  Hid dcpl(H5Dget_create_plist(dataset), H5Pclose);
+  hsize_t file_size = 0;
+  H5Fget_filesize(file, &file_size);
+  const double stored = double(H5Dget_storage_size(dataset));
+  switch (H5Pget_layout(dcpl.get())) {
+    case H5D_COMPACT:
+      if (stored != expected) {
+        fail_input("{}: dataset '{}' holds {} bytes but its shape {} needs {} (damaged file?)",
+                   path, name, stored, dims_string(dims), expected);
+      }
+      break;
+    case H5D_CONTIGUOUS: {
+      const haddr_t offset = H5Dget_offset(dataset);
+      if (offset == HADDR_UNDEF) break;  // never written: reads give the fill value
+      if (stored != expected || double(offset) + stored > double(file_size)) {
+        fail_input(
+            "{}: dataset '{}' claims {} bytes at offset {} in a file of {} bytes, shape {} "
+            "needs {} (damaged or truncated file?)",
+            path, name, stored, offset, file_size, dims_string(dims), expected);
+      }
+      break;
+    }
+    case H5D_CHUNKED: {
+      std::vector<hsize_t> chunk(dims.size());
+      const int rank = H5Pget_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
+      double chunk_bytes = double(size);
+      for (const hsize_t c : chunk) chunk_bytes *= double(c);
+      if (rank != static_cast<int>(dims.size()) ||
+          std::find(chunk.begin(), chunk.end(), hsize_t{0}) != chunk.end() ||
+          chunk_bytes > double(1u << 30)) {
+        fail_input("{}: dataset '{}' declares chunks of {} bytes (damaged file?)", path, name,
+                   chunk_bytes);
+      }
+      break;
+    }
+    case H5D_VIRTUAL:
+      break;
+    default:
+      fail_input("{}: dataset '{}' has an unknown storage layout (damaged file?)", path, name);
+  }
+  const int filters = H5Pget_nfilters(dcpl.get());
+  for (int i = 0; i < filters; ++i) {
+    unsigned flags = 0, config = 0;
+    size_t nvalues = 0;
+    char filter_name[64] = {};
+    const H5Z_filter_t id = H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &nvalues,
+                                           nullptr, sizeof filter_name, filter_name, &config);
+    if (id < 0 || H5Zfilter_avail(id) <= 0) {
+      fail_input(
+          "{}: dataset '{}' is compressed with HDF5 filter {} ('{}'), which this libhdf5 cannot "
+          "decode (rewrite the file with gzip or no compression)",
+          path, name, int(id), filter_name);
+    }
+  }
+}
+
 // Reads rows [first, first+count) of a 2-D (or 1-D) dataset as float.
 void read_rows(hid_t dataset, const std::string& file, const char* name, int64_t first,
                int64_t count, int64_t width, float* out) {
@@ -140,6 +224,8 @@ ShowerFileReader::ShowerFileReader(const std::string& path, int expected_voxels)
   h_->showers = Hid(H5Dopen2(h_->file.get(), "showers", H5P_DEFAULT), H5Dclose);
   if (!h_->energies.valid() || !h_->showers.valid())
     fail_input("{}: cannot open the datasets", path);
+  check_storage(h_->file.get(), h_->energies.get(), path, "incident_energies");
+  check_storage(h_->file.get(), h_->showers.get(), path, "showers");
 
   const auto ed = dims_of(h_->energies.get());
   const auto sd = dims_of(h_->showers.get());
