@@ -139,3 +139,20 @@ TEST(ResourceLimits, HugeTopologiesAndEventCountsFailEarly) {
   EXPECT_NE(m.find("--events"), std::string::npos) << m;
   EXPECT_NE(m.find("GiB of memory"), std::string::npos) << m;
 }
+
+// Damaged dataset headers that made libhdf5's H5Dread crash or allocate 4 GB (fuzz findings,
+// tests/fuzz/regressions/h5_showers/) are input errors at open, before any read.
+TEST(ResourceLimits, DamagedDatasetHeadersAreInputErrorsAtOpen) {
+  const fs::path dir = fs::path(CALO_TEST_DATA_DIR) / "../fuzz/regressions/h5_showers";
+  const std::pair<const char*, const char*> cases[] = {
+      {"h5_showers_H5Dread_type_size_4e9_malloc", "not plain floating-point"},
+      {"h5_showers_H5Dread_compact_size_mismatch", "needs 16"},
+      {"h5_showers_H5Dread_H5VM_memcpyvv_null_memcpy", "holds 0 bytes"},
+  };
+  for (const auto& [file, expected] : cases) {
+    const std::string msg =
+        message_of([&, f = file] { calo::ShowerFileReader((dir / f).string(), 0); });
+    EXPECT_NE(msg.find(expected), std::string::npos) << file << ": " << msg;
+    EXPECT_NE(msg.find("damaged"), std::string::npos) << file << ": " << msg;
+  }
+}
