@@ -25,7 +25,19 @@ int main(int argc, char** argv) {
   float beta = 1.0f;
   calo::qpu::QpuOptions q;
   app.add_option("--model", o.model_dir, "calo_train output directory")->required();
-  app.add_option("--out", o.out_path, "output HDF5 file")->required();
+  app.add_option("--out", o.out_path, "output HDF5 file (required unless only --calibrate-on)");
+  std::string calibrate_on;
+  int64_t calibration_showers = 10000;
+  app.add_option("--calibrate-on", calibrate_on,
+                 "fit the response calibration on this TRAINING file (never the evaluation "
+                 "reference) and write MODEL/calibration.json, then generate if --out is given");
+  app.add_option("--calibration-showers", calibration_showers,
+                 "training showers the calibration fit generates and compares")
+      ->default_val(10000)
+      ->check(CLI::PositiveNumber);
+  bool no_calibration = false;
+  app.add_flag("--no-calibration", no_calibration,
+               "ignore MODEL/calibration.json (uncalibrated decoder output)");
   app.add_option("--backend", backend, "prior sampler: cpu, cuda or qpu")
       ->check(CLI::IsMember({"cpu", "cuda", "qpu"}));
   app.add_option("--energies", o.energies_path,
@@ -68,6 +80,9 @@ int main(int argc, char** argv) {
   try {
     calo::init_logging(log_level);
     o.progress = !no_progress;
+    o.calibrate = !no_calibration;
+    if (o.out_path.empty() && calibrate_on.empty())
+      calo::fail_input("--out FILE.h5 is required (or --calibrate-on TRAIN.h5 alone)");
     o.latents = calo::gen::parse_latent_source(latents);
     std::unique_ptr<calo::PriorSampler> prior;
     if (backend == "qpu") {
@@ -89,6 +104,11 @@ int main(int argc, char** argv) {
       o.backend = calo::parse_backend(backend);
       calo::require_backend(o.backend);
       prior = calo::make_gibbs_prior_sampler(o.backend, sweeps, beta);
+    }
+    if (!calibrate_on.empty()) {
+      spdlog::info(
+          "{}", calo::gen::fit_response_calibration(o, *prior, calibrate_on, calibration_showers));
+      if (o.out_path.empty()) return 0;
     }
     const calo::gen::GenerateTiming t = calo::gen::generate(o, *prior);
     std::printf("%s\n", t.summary(prior->name()).c_str());

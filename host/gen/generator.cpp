@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "host/error.hpp"
+#include "host/gen/response_calibration.hpp"
 #include "host/h5io.hpp"
 #include "host/latent_layout.hpp"
 #include "host/memory_limit.hpp"
@@ -132,6 +133,14 @@ GenerateTiming generate(const GenerateOptions& o, PriorSampler& prior) {
     shower_reader = std::make_unique<ShowerFileReader>(o.energies_path, nn::kVoxels);
   }
 
+  std::unique_ptr<ResponseCalibration> calibration;
+  if (o.calibrate && std::filesystem::exists(calibration_path(o.model_dir))) {
+    calibration = std::make_unique<ResponseCalibration>(
+        ResponseCalibration::load(calibration_path(o.model_dir)));
+    spdlog::info("response calibration {} (fitted on {})", calibration_path(o.model_dir),
+                 calibration->provenance);
+  }
+
   GenerateTiming timing;
   const TransferCounts transfers_at_start = transfer_counts();
   ShowerFileWriter writer(o.out_path, nn::kVoxels);
@@ -174,6 +183,7 @@ GenerateTiming generate(const GenerateOptions& o, PriorSampler& prior) {
         showers[k] = u_to_voxel(uh[k], e[size_t(i)]);
       }
     }
+    if (calibration) calibration->apply(showers, e);
     timing.decode_s += since(t0);
 
     t0 = clock_type::now();
@@ -189,6 +199,55 @@ GenerateTiming generate(const GenerateOptions& o, PriorSampler& prior) {
   timing.total_s = since(t_start);
   timing.transfers = transfer_counts() - transfers_at_start;
   return timing;
+}
+
+std::string fit_response_calibration(const GenerateOptions& options, PriorSampler& prior,
+                                     const std::string& train_path, int64_t showers) {
+  if (showers < 1) fail_input("the response calibration needs >= 1 shower, got {}", showers);
+  GenerateOptions o = options;
+  o.energies_path = train_path;
+  o.events = showers;
+  o.latents = LatentSource::prior;
+  o.calibrate = false;
+  o.rbm_energy_csv.clear();
+  o.out_path = (std::filesystem::path(o.model_dir) / "calibration_fit.tmp.h5").string();
+  struct RemoveAtExit {
+    std::string path;
+    ~RemoveAtExit() {
+      std::error_code ec;
+      std::filesystem::remove(path, ec);
+    }
+  } remove_tmp{o.out_path};
+  const GenerateTiming t = generate(o, prior);
+
+  ResponseCalibration c;
+  const ShowerFileReader data(train_path, nn::kVoxels);
+  const ShowerFileReader generated(o.out_path, nn::kVoxels);
+  ShowerBlock block;
+  for (int64_t first = 0; first < t.showers; first += 1024) {
+    const int64_t count = std::min<int64_t>(1024, t.showers - first);
+    data.read(first, count, block);
+    c.add_data(block.showers, block.energies);
+    generated.read(first, count, block);
+    c.add_generated(block.showers, block.energies);
+  }
+  c.fit();
+  c.provenance = fmt::format("{} rows 0..{}, prior sampler {}, seed {}", train_path, t.showers - 1,
+                             prior.name(), o.seed);
+  c.save(calibration_path(o.model_dir));
+  double lo = ResponseCalibration::kMaxFactor, hi = ResponseCalibration::kMinFactor, core = 0;
+  for (int b = 0; b < ResponseCalibration::kEnergyBins; ++b)
+    for (int l = 0; l < nn::kLayers; ++l)
+      for (int r = 0; r < nn::kRadii; ++r) {
+        lo = std::min<double>(lo, c.factor(b, l, r));
+        hi = std::max<double>(hi, c.factor(b, l, r));
+        if (r == 0) core += c.factor(b, l, r);
+      }
+  return fmt::format(
+      "response calibration fitted on {} training showers: factors {:.3f} .. {:.3f} (mean at r0 "
+      "{:.3f}); written to {}",
+      t.showers, lo, hi, core / (ResponseCalibration::kEnergyBins * nn::kLayers),
+      calibration_path(o.model_dir));
 }
 
 int64_t write_encoded_rbm_energies(const std::string& model_dir, const std::string& data_path,

@@ -32,6 +32,8 @@ struct GenerateOptions {
   bool progress = true;
   std::string rbm_energy_csv;  // optional: RBM energy of every prior sample, one per line
   LatentSource latents = LatentSource::prior;
+  // Scale the showers by MODEL/calibration.json when it exists (response_calibration.hpp).
+  bool calibrate = true;
 };
 
 struct GenerateTiming {
@@ -47,6 +49,12 @@ struct GenerateTiming {
 std::vector<float> generation_energies(const GenerateOptions& options);
 
 GenerateTiming generate(const GenerateOptions& options, PriorSampler& prior);
+
+// Fits the response calibration on the first `showers` rows of the training file `train_path`
+// (generating for its incident energies with `prior`, calibration off), writes it to
+// MODEL/calibration.json and returns a one-line summary.
+std::string fit_response_calibration(const GenerateOptions& options, PriorSampler& prior,
+                                     const std::string& train_path, int64_t showers);
 
 // Encodes the showers of `data_path` with the trained encoder (eval mode: hard posterior samples,
 // partition 0 = energy code) and writes the RBM energy of each encoded latent to `csv_path`, one

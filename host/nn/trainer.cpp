@@ -241,6 +241,7 @@ TrainConfig TrainConfig::from_config(const Config& cfg) {
   c.epochs = t.get<int>("epochs");
   c.batch_size = t.get<int>("batch_size");
   c.learning_rate = t.get<double>("learning_rate");
+  c.learning_rate_end = t.get<double>("learning_rate_end", 0.0);
   c.train_fraction = t.get<double>("train_fraction", 0.8);
   c.test_fraction = t.get<double>("test_fraction", 0.1);
   c.max_events = t.get<int64_t>("max_events", 0);
@@ -299,6 +300,9 @@ TrainConfig TrainConfig::from_config(const Config& cfg) {
     fail_input("{}: must be in 1..65536, got {}", t.where("batch_size"), c.batch_size);
   if (!(c.learning_rate > 0.0) || c.learning_rate > 1.0)
     fail_input("{}: must be in (0, 1], got {}", t.where("learning_rate"), c.learning_rate);
+  if (!(c.learning_rate_end >= 0.0) || c.learning_rate_end > 1.0)
+    fail_input("{}: must be in (0, 1] (or 0: constant rate), got {}", t.where("learning_rate_end"),
+               c.learning_rate_end);
   if (!(c.beta.start > 0.0) || !(c.beta.end > 0.0))
     fail_input("{}: beta start/end must be positive", t.where("gumbel_beta"));
   cfg.check_all_keys_used();
@@ -487,6 +491,7 @@ TrainResult train(const TrainOptions& opt) {
     sch.slope = static_cast<float>(tc.slope.at(epoch));
     sch.kl_weight = static_cast<float>(tc.kl_weight.at(epoch));
     const bool frozen = tc.frozen(epoch);
+    adam.set_lr(static_cast<float>(tc.learning_rate_at(epoch)));
     if (frozen && epoch == tc.freeze_after_epoch && next_batch == 0)
       spdlog::info("epoch {}: encoder and decoder frozen; training the RBM prior with PCD",
                    epoch + 1);

@@ -42,6 +42,13 @@ struct TrainConfig {
   int epochs = 1;
   int batch_size = 64;
   double learning_rate = 1e-3;
+  // Adam's rate falls linearly from learning_rate (first epoch) to learning_rate_end (last
+  // epoch); 0 (the default) keeps it constant.
+  double learning_rate_end = 0.0;
+  double learning_rate_at(int epoch0) const {
+    if (!(learning_rate_end > 0.0) || epochs <= 1) return learning_rate;
+    return learning_rate + (learning_rate_end - learning_rate) * epoch0 / (epochs - 1);
+  }
   double train_fraction = 0.8, test_fraction = 0.1;
   int64_t max_events = 0;  // 0: every event in the file
   LinearSchedule beta{1.0, 1.0, 1}, slope{0.02, 0.0, 1};

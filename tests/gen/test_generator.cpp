@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "host/gen/generator.hpp"
+#include "host/gen/response_calibration.hpp"
 #include "host/h5io.hpp"
 #include "host/nn/trainer.hpp"
 #include "kernels/philox.hpp"
@@ -105,6 +106,38 @@ TEST(Generator, SameSeedSameFileOtherSeedOtherFile) {
   for (float v : ra.showers) zeros += v == 0.0f;
   EXPECT_GT(zeros, 0u);
   EXPECT_LT(zeros, ra.showers.size());
+}
+
+// calo_gen --calibrate-on: the fit writes MODEL/calibration.json from the training file; later
+// runs scale every voxel by its cell's factor, and calibrate = false (--no-calibration) does not.
+TEST(Generator, ResponseCalibrationScalesEachVoxelByItsCellFactor) {
+  auto prior = make_gibbs_prior_sampler(Backend::cpu, 20);
+  const std::string path = gen::calibration_path(trained().model);
+  const std::string summary =
+      gen::fit_response_calibration(trained().options("", 7), *prior, trained().data, 48);
+  EXPECT_NE(summary.find("48 training showers"), std::string::npos) << summary;
+  ASSERT_TRUE(fs::exists(path));
+  EXPECT_FALSE(fs::exists(fs::path(trained().model) / "calibration_fit.tmp.h5"));
+  const gen::ResponseCalibration c = gen::ResponseCalibration::load(path);
+  EXPECT_EQ(c.generated_showers(), 48);
+  auto on = trained().options("calibrated.h5", 7), off = trained().options("uncalibrated.h5", 7);
+  off.calibrate = false;
+  gen::generate(on, *prior);
+  gen::generate(off, *prior);
+  fs::remove(path);  // the other tests generate uncalibrated
+  const ShowerBlock a = read_shower_file(on.out_path, 6480),
+                    b = read_shower_file(off.out_path, 6480);
+  int changed = 0;
+  for (int64_t i = 0; i < a.rows; ++i) {
+    const int bin = gen::ResponseCalibration::energy_bin(a.energies[size_t(i)]);
+    for (int v = 0; v < 6480; ++v) {
+      const size_t k = size_t(i) * 6480 + size_t(v);
+      const float f = c.factor(bin, v / 144, v % 9);
+      ASSERT_EQ(a.showers[k], b.showers[k] * f) << "shower " << i << " voxel " << v;
+      changed += f != 1.0f && b.showers[k] > 0.0f;
+    }
+  }
+  EXPECT_GT(changed, 0);
 }
 
 TEST(Generator, LogUniformEnergiesWhenNoFileIsGiven) {

@@ -291,6 +291,13 @@ TEST(TrainE2E, KlWeightScheduleAndFreezeKeysAreChecked) {
   EXPECT_THROW(TrainConfig::from_yaml_text(t + "prior:\n  w_std: [1, 2]\n", "j"), calo::InputError);
   EXPECT_THROW(TrainConfig::from_yaml_text(t + "prior:\n  chains: sometimes\n", "k"),
                calo::InputError);
+  // learning_rate_end: linear from learning_rate at the first epoch to it at the last.
+  const TrainConfig lr = TrainConfig::from_yaml_text(t + "  learning_rate_end: 0.006\n", "l");
+  EXPECT_DOUBLE_EQ(lr.learning_rate_at(0), 0.03);
+  EXPECT_DOUBLE_EQ(lr.learning_rate_at(2), 0.014);
+  EXPECT_DOUBLE_EQ(lr.learning_rate_at(3), 0.006);
+  EXPECT_DOUBLE_EQ(TrainConfig::from_yaml_text(t, "m").learning_rate_at(3), 0.03);
+  EXPECT_THROW(TrainConfig::from_yaml_text(t + "  learning_rate_end: -1\n", "n"), calo::InputError);
 }
 
 TEST(TrainE2E, BadConfigNamesTheKey) {
