@@ -114,8 +114,8 @@ TEST(ResponseCalibration, JsonRoundTripsAndDamageIsAClearError) {
     std::ofstream(p) << text;
     try {
       ResponseCalibration::load(p);
-    } catch (const calo::InputError& e) {
-      return std::string(e.what());
+    } catch (const calo::InputError& err) {
+      return std::string(err.what());
     }
     return std::string("no error");
   };
