@@ -47,7 +47,8 @@ struct TrainConfig {
   double learning_rate_end = 0.0;
   double learning_rate_at(int epoch0) const {
     if (!(learning_rate_end > 0.0) || epochs <= 1) return learning_rate;
-    return learning_rate + (learning_rate_end - learning_rate) * epoch0 / (epochs - 1);
+    const double t = double(epoch0) / double(epochs - 1);
+    return learning_rate * (1.0 - t) + learning_rate_end * t;  // exactly the end at the last
   }
   double train_fraction = 0.8, test_fraction = 0.1;
   int64_t max_events = 0;  // 0: every event in the file
