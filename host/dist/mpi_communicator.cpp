@@ -91,7 +91,8 @@ class MpiCommunicator final : public Communicator {
     if (send_counts.size() != size_t(size_) || recv_counts.size() != size_t(size_))
       fail("MPI alltoallv: {} / {} counts for {} ranks", send_counts.size(), recv_counts.size(),
            size_);
-    std::vector<int> sc(size_t(size_)), sd(size_t(size_)), rc(size_t(size_)), rd(size_t(size_));
+    const size_t ranks = static_cast<size_t>(size_);
+    std::vector<int> sc(ranks), sd(ranks), rc(ranks), rd(ranks);
     size_t s = 0, r = 0;
     for (size_t i = 0; i < size_t(size_); ++i) {
       sc[i] = count_of(size_t(send_counts[i]), "alltoallv");
