@@ -208,8 +208,7 @@ CALO_SIMD_CLONES void sparse_sweeps_block(const SweepArgs& a, int chain0, float*
           for (int l = 0; l < kLanes; ++l) field[l] += we * zn[l];
         }
         update_lanes(field, a.beta, a.seed, a.first_sweep + uint64_t(s), i, N,
-                     a.first_chain + chain0, a.chains,
-                     zb + size_t(i) * kLanes);
+                     a.first_chain + chain0, a.chains, zb + size_t(i) * kLanes);
       }
 }
 

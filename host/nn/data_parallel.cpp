@@ -81,8 +81,8 @@ void allreduce_gradients(dist::Communicator& comm, const std::vector<Param*>& pa
     if (p->grad.backend() == Backend::cpu)
       std::copy_n(flat.begin() + at, n, p->grad.data());
     else
-      p->grad = Tensor::from_host(p->grad.shape(), std::span<const float>(flat).subspan(
-                                                       size_t(at), size_t(n)))
+      p->grad = Tensor::from_host(p->grad.shape(),
+                                  std::span<const float>(flat).subspan(size_t(at), size_t(n)))
                     .to(p->grad.backend());
     at += n;
   }
@@ -95,8 +95,8 @@ RbmGradient sharded_centred_gradient(dist::Communicator& comm, const Rbm& rbm,
   RbmMoments d = moment_sums(data, local_rows, N), m = moment_sums(model, local_rows, N);
   std::vector<double> flat;
   flat.reserve(2 * (d.mu.size() + d.second.size()));
-  for (const auto* v : {&d.mu, &d.second, &m.mu, &m.second}) flat.insert(flat.end(), v->begin(),
-                                                                         v->end());
+  for (const auto* v : {&d.mu, &d.second, &m.mu, &m.second})
+    flat.insert(flat.end(), v->begin(), v->end());
   comm.allreduce_sum(flat);
   size_t at = 0;
   for (auto* v : {&d.mu, &d.second, &m.mu, &m.second}) {

@@ -268,8 +268,8 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
   logits_.resize(static_cast<size_t>(B * 3 * n));
   const int64_t Bg = sch.global_batch > 0 ? sch.global_batch : B;
   if (sch.first_example < 0 || sch.first_example + B > Bg)
-    fail_input("model shard: examples {}..{} are outside the global batch of {}",
-               sch.first_example, sch.first_example + B, Bg);
+    fail_input("model shard: examples {}..{} are outside the global batch of {}", sch.first_example,
+               sch.first_example + B, Bg);
   const uint64_t offset = (sch.step * static_cast<uint64_t>(Bg) + uint64_t(sch.first_example)) *
                           static_cast<uint64_t>(n);
   for (int k = 0; k < 3; ++k) {

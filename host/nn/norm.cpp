@@ -101,8 +101,7 @@ Tensor BatchNorm::forward_synced(const Tensor& input) {
   xhat_ = Tensor(input.shape(), where);
   inv_std_ = Tensor({C}, where);
   ops::batchnorm_forward(where, input.data(), gamma_.value.data(), beta_.value.data(), y.data(),
-                         xhat_.data(), m.data(), inv_std_.data(),
-                         v.data(), false, eps_, B, C, S);
+                         xhat_.data(), m.data(), inv_std_.data(), v.data(), false, eps_, B, C, S);
   ops::lerp_inplace(where, running_mean_.data(), m.data(), momentum_, C);
   ops::lerp_inplace(where, running_var_.data(), vu.data(), momentum_, C);
   cached_training_ = true;

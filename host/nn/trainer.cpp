@@ -394,9 +394,10 @@ TrainResult train(const TrainOptions& opt) {
   const DataSplit split = split_rows(N, tc.train_fraction, tc.test_fraction);
   const int64_t B = tc.batch_size;
   if (B < K)
-    fail_input("training.batch_size {} is smaller than the {} ranks of this job (each rank needs "
-               "at least one shower of every batch); use fewer ranks or a larger batch",
-               B, K);
+    fail_input(
+        "training.batch_size {} is smaller than the {} ranks of this job (each rank needs "
+        "at least one shower of every batch); use fewer ranks or a larger batch",
+        B, K);
   const int64_t steps = split.train.count / B;
   if (steps < 1)
     fail_input(
@@ -507,9 +508,9 @@ TrainResult train(const TrainOptions& opt) {
     // windows (a collective: every rank calls save), then rank 0 alone writes.
     std::vector<uint8_t> all_chains;
     if (!pcd_chains.empty())
-      all_chains = K == 1 ? pcd_chains
-                          : gather_chains(comm, pcd_chains, my_examples.first, B,
-                                          prior.num_nodes());
+      all_chains = K == 1
+                       ? pcd_chains
+                       : gather_chains(comm, pcd_chains, my_examples.first, B, prior.num_nodes());
     if (!root) return;
     CheckpointData ck;
     ck.config_text = config_text;
@@ -558,8 +559,8 @@ TrainResult train(const TrainOptions& opt) {
     const TransferCounts transfers_at_start = transfer_counts();
     for (int64_t b = next_batch; b < steps; ++b) {
       const ShardBatch shard =
-          fetch_shard(comm, data, held_by_rank, std::span<const int64_t>(rows).subspan(
-                                                    size_t(b * B), size_t(B)));
+          fetch_shard(comm, data, held_by_rank,
+                      std::span<const int64_t>(rows).subspan(size_t(b * B), size_t(B)));
       Batch batch{Tensor::from_host({my_examples.count, kVoxels}, shard.u), shard.energies};
       const int Bl = static_cast<int>(my_examples.count);
       sch.step = static_cast<uint64_t>(epoch) * static_cast<uint64_t>(steps) + uint64_t(b);
@@ -641,8 +642,8 @@ TrainResult train(const TrainOptions& opt) {
       ++result.batches_run;
       maybe_inject_fault(opt, rank, result.batches_run);
       if (bar) bar->advance(B, fmt::format("loss {:.4g}", t.total()));
-      bool stop = g_stop != 0 || (opt.stop_after_batches >= 0 &&
-                                  result.batches_run >= opt.stop_after_batches);
+      bool stop = g_stop != 0 ||
+                  (opt.stop_after_batches >= 0 && result.batches_run >= opt.stop_after_batches);
       if (K > 1) {  // a Ctrl-C seen by any rank stops every rank after the same batch
         std::vector<double> s{stop ? 1.0 : 0.0};
         comm.allreduce_sum(s);
@@ -690,7 +691,8 @@ TrainResult train(const TrainOptions& opt) {
     const int64_t diag_rows = std::min(kDiagnosticShowers, split.validation.count);
     const size_t units_per = 3 * size_t(tc.model.n);
     std::vector<float> diag_logits(size_t(diag_rows) * units_per, 0.0f);
-    std::vector<float> diag_samples(diag_logits.size(), 0.0f), diag_energies(diag_logits.size() / units_per);
+    std::vector<float> diag_samples(diag_logits.size(), 0.0f),
+        diag_energies(diag_logits.size() / units_per);
     for (const auto& [first, vd] : val_batches) {
       const int64_t cnt = static_cast<int64_t>(vd.energies.size());
       Batch vb = to_batch(vd);
@@ -766,23 +768,24 @@ TrainResult train(const TrainOptions& opt) {
     next_batch = 0;
     save(epoch + 1, 0, 0.0, 0.0, 0.0, 0.0, 0.0);
     write_outputs();
-    if (root) spdlog::info(
-        "epoch {}/{}{}: recon train {:.5g} val {:.5g} (val mse {:.5g}, bce {:.5g}); latents: "
-        "{:.1f}% distinct ({:.1f}% sampled), {:.3f} bits/unit information (marginal {:.3f}); "
-        "prior: energy encoded {:.4g} vs sampled {:.4g}, unit gap {:.3f}, KL {:.4g} +- {:.2g}; "
-        "{:.1f} showers/s",
-        m.epoch, tc.epochs, frozen ? " (frozen)" : "", m.train_recon(), m.val_recon(), m.val_mse,
-        m.val_bce, 100.0 * m.distinct_map, 100.0 * m.distinct_sampled, m.information(),
-        m.marginal_entropy, m.pos_energy_hard, m.neg_energy, m.unit_gap, m.kl_estimate, m.kl_stderr,
-        m.samples_per_s);
+    if (root)
+      spdlog::info(
+          "epoch {}/{}{}: recon train {:.5g} val {:.5g} (val mse {:.5g}, bce {:.5g}); latents: "
+          "{:.1f}% distinct ({:.1f}% sampled), {:.3f} bits/unit information (marginal {:.3f}); "
+          "prior: energy encoded {:.4g} vs sampled {:.4g}, unit gap {:.3f}, KL {:.4g} +- {:.2g}; "
+          "{:.1f} showers/s",
+          m.epoch, tc.epochs, frozen ? " (frozen)" : "", m.train_recon(), m.val_recon(), m.val_mse,
+          m.val_bce, 100.0 * m.distinct_map, 100.0 * m.distinct_sampled, m.information(),
+          m.marginal_entropy, m.pos_energy_hard, m.neg_energy, m.unit_gap, m.kl_estimate,
+          m.kl_stderr, m.samples_per_s);
     if (root && m.distinct_map < 0.10)
       spdlog::warn(
           "epoch {}: posterior collapse: only {:.1f}% of {} encoded validation showers have "
           "distinct latent states; the RBM prior cannot carry information (lower "
           "training.learning_rate or training.kl_weight, or check the data)",
           m.epoch, 100.0 * m.distinct_map, diag_energies.size());
-    bool stop_now = g_stop != 0 || (opt.stop_after_batches >= 0 &&
-                                    result.batches_run >= opt.stop_after_batches);
+    bool stop_now = g_stop != 0 ||
+                    (opt.stop_after_batches >= 0 && result.batches_run >= opt.stop_after_batches);
     if (K > 1) {
       std::vector<double> s{stop_now ? 1.0 : 0.0};
       comm.allreduce_sum(s);

@@ -69,7 +69,7 @@ struct MpiFixture : ::testing::Test {
     std::vector<std::string> argv;
     if (ranks > 1) {
       argv = {mpirun(), "--allow-run-as-root", "--oversubscribe", "-np", std::to_string(ranks),
-              "-x", "OMP_NUM_THREADS=1"};
+              "-x",     "OMP_NUM_THREADS=1"};
       if (!env.empty()) argv.insert(argv.end(), {"-x", env});
     }
     argv.push_back(kBinDir + "/calo_train");
@@ -102,10 +102,9 @@ struct MpiFixture : ::testing::Test {
 // and the running mean it shifts differ between any two summation orders. Every other array is
 // compared.
 bool gauge_freedom(const std::string& name) {
-  const bool pre_bn_bias = name.ends_with(".bias") &&
-                           (name.find(".conv") != std::string::npos ||
-                            name.find("up0.") != std::string::npos ||
-                            name.find(".up.") != std::string::npos);
+  const bool pre_bn_bias = name.ends_with(".bias") && (name.find(".conv") != std::string::npos ||
+                                                       name.find("up0.") != std::string::npos ||
+                                                       name.find(".up.") != std::string::npos);
   return pre_bn_bias || name.ends_with(".running_mean") ||
          (name.ends_with(".adam_m") || name.ends_with(".adam_v")
               ? gauge_freedom(name.substr(0, name.size() - 7))
@@ -171,8 +170,7 @@ TEST_F(MpiFixture, ARankThatDiesEndsTheJobWithAnError) {
   // Test-only hook: rank 1 exits abruptly after 2 batches while rank 0 waits in a collective.
   const auto t0 = std::chrono::steady_clock::now();
   const int rc = train(2, "dead", {}, "CALO_TEST_FAULT_RANK_EXIT=1:2");
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_NE(rc, 0);
   EXPECT_NE(rc, -1) << "the job hung until the test's timeout";
   EXPECT_LT(secs, 120.0);
