@@ -3,13 +3,19 @@
 //              [--max-batches N] [--checkpoint-every N]
 // Writes DIR/checkpoint/ (atomically, every epoch and on Ctrl-C), DIR/log.csv and DIR/log.json.
 // --max-batches N stops after N batches of this run and checkpoints as Ctrl-C does (profiling).
+// Under mpirun/srun (K ranks) the job is data-parallel: each rank holds 1/K of the training rows
+// and runs 1/K of every batch; rank 0 prints, logs and writes the checkpoint. An error on any rank
+// ends the whole job (MPI_Abort) with that rank's message.
 #include <CLI/CLI.hpp>
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <string>
 
 #include "host/backend.hpp"
+#include "host/dist/communicator.hpp"
 #include "host/error.hpp"
 #include "host/log.hpp"
 #include "host/nn/trainer.hpp"
@@ -43,14 +49,26 @@ int main(int argc, char** argv) {
   // A file-size limit (ulimit -f) must fail the write with EFBIG, reported in one line, rather
   // than kill the process with SIGXFSZ.
   std::signal(SIGXFSZ, SIG_IGN);
+  std::unique_ptr<calo::dist::Communicator> comm;
   try {
     calo::init_logging();
+    comm = calo::dist::world_communicator();
+    opt.comm = comm.get();
+    if (!comm->is_root()) spdlog::set_level(spdlog::level::warn);  // rank 0 speaks for the job
+    // Test-only fault hook: CALO_TEST_FAULT_RANK_EXIT=RANK:BATCHES makes that rank exit abruptly.
+    if (const char* fault = std::getenv("CALO_TEST_FAULT_RANK_EXIT")) {
+      long long after = -1;
+      if (std::sscanf(fault, "%d:%lld", &opt.test_fault_rank, &after) != 2)
+        calo::fail_input("CALO_TEST_FAULT_RANK_EXIT='{}': expected RANK:BATCHES", fault);
+      opt.test_fault_after_batches = after;
+    }
     if (!opt.resume && opt.config_path.empty())
       calo::fail_input("--config is required unless --resume is given");
     opt.backend = calo::parse_backend(backend);
     opt.stop_after_batches = max_batches;
     std::signal(SIGINT, on_sigint);
     const calo::nn::TrainResult r = calo::nn::train(opt);
+    if (!comm->is_root()) return 0;
     if (r.interrupted && max_batches > 0 && r.batches_run >= max_batches) {
       std::printf("stopped after %lld batches (--max-batches); checkpoint in %s/checkpoint\n",
                   static_cast<long long>(r.batches_run), opt.out_dir.c_str());
@@ -70,6 +88,11 @@ int main(int argc, char** argv) {
     }
     return 0;
   } catch (const std::exception& e) {
+    if (comm && comm->size() > 1) {
+      std::fprintf(stderr, "error: rank %d of %d: %s\n", comm->rank(), comm->size(), e.what());
+      std::fflush(stderr);
+      comm->abort(1);  // the other ranks would wait forever in their next collective
+    }
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;
   }

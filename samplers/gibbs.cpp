@@ -49,7 +49,7 @@ BlockGibbsSampler::Sparse build_sparse(const Rbm& rbm) {
 }  // namespace
 
 BlockGibbsSampler::BlockGibbsSampler(const Rbm& rbm, int chains, uint64_t seed, GibbsPath path)
-    : chains_(chains), n_(rbm.n()), seed_(seed), path_(path) {
+    : chains_(chains), n_(rbm.n()), total_chains_(chains), seed_(seed), path_(path) {
   if (chains < 1) fail_input("BlockGibbsSampler: chains = {} must be >= 1", chains);
   if (path == GibbsPath::cuda) require_backend(Backend::cuda);
   set_rbm(rbm);
@@ -109,13 +109,25 @@ void BlockGibbsSampler::clamp_energies(std::span<const float> energies_mev) {
   }
 }
 
+void BlockGibbsSampler::set_chain_window(int first, int total) {
+  if (first < 0 || total < 1 || int64_t(first) + chains_ > total)
+    fail_input("BlockGibbsSampler: chains {}..{} are outside a set of {}", first,
+               int64_t(first) + chains_ - 1, total);
+  if (path_ == GibbsPath::cuda && (first != 0 || total != chains_))
+    fail_input(
+        "BlockGibbsSampler: a window of chains (data-parallel shard) needs a CPU Gibbs path; the "
+        "CUDA kernels number chains locally");
+  first_chain_ = first;
+  total_chains_ = total;
+}
+
 void BlockGibbsSampler::randomize(uint64_t seed) {
   host_states_current();
   newer_ = Newer::host;
-  const size_t C = size_t(chains_);
+  const size_t C = size_t(chains_), T = size_t(total_chains_), c0 = size_t(first_chain_);
   for (size_t i = size_t(n_); i < size_t(4 * n_); ++i)
     for (size_t c = 0; c < C; ++c)
-      z_[i * C + c] = uniform(seed, kGibbsStream + 1, i * C + c) < 0.5f ? 1 : 0;
+      z_[i * C + c] = uniform(seed, kGibbsStream + 1, i * T + c0 + c) < 0.5f ? 1 : 0;
 }
 
 std::vector<uint8_t> BlockGibbsSampler::states() const {
@@ -171,7 +183,7 @@ constexpr int kLanes = 64;
 
 struct SweepArgs {
   const BlockGibbsSampler::Sparse* sp;
-  int n, chains;
+  int n, first_chain, chains;  // RNG numbering: chain first_chain + c of `chains`
   uint64_t seed, first_sweep;
   int sweeps;
   float beta;
@@ -195,8 +207,8 @@ CALO_SIMD_CLONES void sparse_sweeps_block(const SweepArgs& a, int chain0, float*
 #pragma omp simd
           for (int l = 0; l < kLanes; ++l) field[l] += we * zn[l];
         }
-        update_lanes(field, a.beta, a.seed, a.first_sweep + uint64_t(s), i, N, chain0, a.chains,
-                     zb + size_t(i) * kLanes);
+        update_lanes(field, a.beta, a.seed, a.first_sweep + uint64_t(s), i, N,
+                     a.first_chain + chain0, a.chains, zb + size_t(i) * kLanes);
       }
 }
 
@@ -215,7 +227,7 @@ CALO_SIMD_CLONES void dense_update_block(const float* field, int len, float beta
 void BlockGibbsSampler::run_cpu_sparse(int sweeps, float beta) {
   const int C = chains_, n = n_, N = 4 * n_;
   const int blocks = (C + kLanes - 1) / kLanes;
-  const SweepArgs args{&sp_, n, C, seed_, sweep_, sweeps, beta};
+  const SweepArgs args{&sp_, n, first_chain_, total_chains_, seed_, sweep_, sweeps, beta};
   uint8_t* z = z_.data();
 #pragma omp parallel if (int64_t(n) * C >= kParallelMin)
   {
@@ -270,8 +282,8 @@ void BlockGibbsSampler::run_cpu_dense(int sweeps, float beta) {
         for (int b = 0; b < blocks; ++b) {
           const int c0 = b * kLanes, len = std::min(kLanes, C - c0);
           const size_t at = size_t(i) * size_t(C) + size_t(c0);
-          dense_update_block(field.data() + at, len, beta, seed_, sweep, p * n + i, N, c0, C,
-                             zp + at);
+          dense_update_block(field.data() + at, len, beta, seed_, sweep, p * n + i, N,
+                             first_chain_ + c0, total_chains_, zp + at);
         }
     }
   }

@@ -29,6 +29,11 @@ class BlockGibbsSampler {
   void clamp_energies(std::span<const float> energies_mev);
   // Random (Bernoulli 1/2) free partitions.
   void randomize(uint64_t seed);
+  // Data-parallel shards: these chains are chains first .. first + chains() - 1 of a global set of
+  // `total`, and every random draw (sweeps, randomize) is the one that chain gets in one sampler
+  // of `total` chains. Default: first 0 of chains(). CPU paths only (the CUDA kernels number
+  // chains locally).
+  void set_chain_window(int first, int total);
   // `sweeps` sweeps over partitions 1, 2, 3 at inverse temperature beta.
   void run(int sweeps, float beta = 1.0f);
   std::vector<uint8_t> states() const;  // chain-major chains x 4n
@@ -53,6 +58,7 @@ class BlockGibbsSampler {
   void host_states_current() const;
   const Rbm* rbm_ = nullptr;
   int chains_, n_;
+  int first_chain_ = 0, total_chains_;
   uint64_t seed_, sweep_ = 0;
   GibbsPath path_;
   Sparse sp_;

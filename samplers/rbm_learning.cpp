@@ -10,7 +10,7 @@ namespace calo {
 namespace {
 
 template <class T>
-RbmMoments moments_impl(std::span<const T> states, int rows, int num_nodes) {
+RbmMoments sums_impl(std::span<const T> states, int rows, int num_nodes) {
   const size_t N = size_t(num_nodes), R = size_t(rows);
   if (rows < 1 || states.size() != R * N)
     fail_input("RBM moments: got {} values for {} rows x {} nodes", states.size(), rows, num_nodes);
@@ -27,10 +27,21 @@ RbmMoments moments_impl(std::span<const T> states, int rows, int num_nodes) {
       for (size_t j = 0; j < N; ++j) row[j] += zi * double(z[j]);
     }
   }
-  for (auto& v : m.mu) v /= double(R);
-  for (auto& v : m.second) v /= double(R);
-  m.bessel = R > 1 ? double(R) / double(R - 1) : 1.0;
   return m;
+}
+
+RbmMoments normalise(RbmMoments m, int64_t rows) {
+  if (rows < 1) fail_input("RBM moments of {} rows", rows);
+  const double R = double(rows);
+  for (auto& v : m.mu) v /= R;
+  for (auto& v : m.second) v /= R;
+  m.bessel = rows > 1 ? R / (R - 1.0) : 1.0;
+  return m;
+}
+
+template <class T>
+RbmMoments moments_impl(std::span<const T> states, int rows, int num_nodes) {
+  return normalise(sums_impl(states, rows, num_nodes), rows);
 }
 
 RbmGradient zero_gradient(const Rbm& rbm) {
@@ -54,6 +65,16 @@ RbmMoments moments_from_states(std::span<const float> states, int rows, int num_
 }
 RbmMoments moments_from_states(std::span<const uint8_t> states, int rows, int num_nodes) {
   return moments_impl(states, rows, num_nodes);
+}
+
+RbmMoments moment_sums(std::span<const float> states, int rows, int num_nodes) {
+  return sums_impl(states, rows, num_nodes);
+}
+RbmMoments moment_sums(std::span<const uint8_t> states, int rows, int num_nodes) {
+  return sums_impl(states, rows, num_nodes);
+}
+RbmMoments moments_from_sums(RbmMoments sums, int64_t total_rows) {
+  return normalise(std::move(sums), total_rows);
 }
 
 RbmMoments exact_moments(const Rbm& rbm, const std::vector<uint8_t>* clamp) {

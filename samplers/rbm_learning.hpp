@@ -17,6 +17,11 @@ struct RbmMoments {
 };
 RbmMoments moments_from_states(std::span<const float> states, int rows, int num_nodes);
 RbmMoments moments_from_states(std::span<const uint8_t> states, int rows, int num_nodes);
+// Data-parallel shards: the sums behind those moments (mu and second unnormalised), to be added
+// over the ranks and turned into moments of all `total_rows` rows by moments_from_sums.
+RbmMoments moment_sums(std::span<const float> states, int rows, int num_nodes);
+RbmMoments moment_sums(std::span<const uint8_t> states, int rows, int num_nodes);
+RbmMoments moments_from_sums(RbmMoments sums, int64_t total_rows);
 // Exact Boltzmann moments by enumeration (num_nodes <= 24); with `clamp` (n values) only partitions
 // 1-3 are enumerated and partition 0 is fixed.
 RbmMoments exact_moments(const Rbm& rbm, const std::vector<uint8_t>* clamp = nullptr);

@@ -9,6 +9,10 @@
 
 #include "host/tensor.hpp"
 
+namespace calo::dist {
+class Communicator;
+}
+
 namespace calo::nn {
 
 struct Param {
@@ -36,6 +40,10 @@ class Layer {
   // Inference mode: forward keeps nothing for backward (no copies of its input), and a backward
   // after such a forward fails instead of using stale state. Generation and validation run so.
   virtual void set_inference(bool on) { inference_ = on; }
+  // Data-parallel training: layers whose training forward depends on the whole batch (BatchNorm)
+  // reduce their statistics over the ranks of `comm` (nullptr or one rank: this process's batch).
+  // Composite layers pass it on.
+  virtual void set_batch_communicator(dist::Communicator* /*comm*/) {}
   bool inference() const { return inference_; }
   virtual void to(Backend where) {
     for (Param* p : params()) {

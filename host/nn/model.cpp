@@ -55,6 +55,19 @@ std::vector<int> read_channels(const ConfigNode& node, const char* key, size_t c
       fail_input("{}: channel counts must be in 1..4096, got {}", node.where(key), c);
   return v;
 }
+
+// t *= s (a shard's loss gradient rescaled to the global batch; host round trip on the GPU,
+// which only a multi-rank CUDA run takes).
+void scale_in_place(Tensor& t, float s) {
+  if (t.backend() == Backend::cpu) {
+    float* p = t.data();
+    for (int64_t i = 0; i < t.numel(); ++i) p[i] *= s;
+    return;
+  }
+  std::vector<float> h = t.to_vector();
+  for (float& v : h) v *= s;
+  t = Tensor::from_host(t.shape(), h).to(t.backend());
+}
 }  // namespace
 
 ModelConfig ModelConfig::from_config(const ConfigNode& node) {
@@ -174,6 +187,10 @@ std::vector<Sequential*> Calo4pQVAE::parts() {
   return out;
 }
 
+void Calo4pQVAE::set_batch_communicator(dist::Communicator* comm) {
+  for (Sequential* s : parts()) s->set_batch_communicator(comm);
+}
+
 void Calo4pQVAE::set_inference(bool on) {
   for (Sequential* s : parts()) s->set_inference(on);
 }
@@ -249,7 +266,12 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
     fail_input("model has {} nodes per partition but the RBM prior has {}", n, prior->n());
   std::vector<Tensor> zeta;
   logits_.resize(static_cast<size_t>(B * 3 * n));
-  const uint64_t offset = sch.step * static_cast<uint64_t>(B * n);
+  const int64_t Bg = sch.global_batch > 0 ? sch.global_batch : B;
+  if (sch.first_example < 0 || sch.first_example + B > Bg)
+    fail_input("model shard: examples {}..{} are outside the global batch of {}", sch.first_example,
+               sch.first_example + B, Bg);
+  const uint64_t offset = (sch.step * static_cast<uint64_t>(Bg) + uint64_t(sch.first_example)) *
+                          static_cast<uint64_t>(n);
   for (int k = 0; k < 3; ++k) {
     const Tensor low = enc_low_[size_t(k)]->forward(x, training);
     Tensor feat = enc_high_[size_t(k)]->forward(append_energy_channel(low, le), training);
@@ -286,11 +308,15 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
   if (prior) {
     const std::vector<float> code = LatentLayout(n).float_codes(energies);
     kl = kl_terms(*prior, code, logits_, posterior_, B, grads && sch.kl_weight != 0.0f,
-                  sch.kl_weight);
+                  Bg == B ? sch.kl_weight : sch.kl_weight * float(B) / float(Bg));
     terms.entropy = kl.entropy;
     terms.pos_energy = kl.pos_energy;
   }
   if (!grads) return terms;
+  if (Bg != B) {  // the losses are means over this shard; the gradient is the global batch's
+    scale_in_place(mse.grad, float(B) / float(Bg));
+    scale_in_place(bce.grad, float(B) / float(Bg));
+  }
 
   const Tensor gacts = combine_train_backward(mse.grad, acts, u5, sch.slope);
   const Tensor gzin = decoder_backward(concat_channels(gacts, bce.grad));

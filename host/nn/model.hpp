@@ -17,6 +17,10 @@
 #include "host/nn/sequential.hpp"
 #include "samplers/rbm.hpp"
 
+namespace calo::dist {
+class Communicator;
+}
+
 namespace calo::nn {
 
 constexpr int kLayers = 45, kAlpha = 16, kRadii = 9, kVoxels = kLayers * kAlpha * kRadii;
@@ -61,6 +65,11 @@ struct StepSchedule {
   uint64_t seed = 0;       // Philox key for this run
   uint64_t step = 0;       // global batch index (Philox offset)
   float kl_weight = 0.0f;  // weight of entropy + pos_energy in the loss
+  // Data-parallel shards: this call's showers are examples first_example .. of a global batch of
+  // global_batch (0: the call's own batch). Noise is addressed and losses are normalised by the
+  // global batch, so a shard's gradients sum over the ranks to the one-process gradient.
+  int64_t global_batch = 0;
+  int64_t first_example = 0;
 };
 
 class Calo4pQVAE {
@@ -85,6 +94,9 @@ class Calo4pQVAE {
   // Sets the output biases from the data (a fresh model predicts u ~ 0 where hits sit at u ~ 5-12,
   // and that first error would dominate the latents' gradients): the energy head's bias to the
   // mean non-zero u, the hit head's to the logit of the hit fraction.
+  // Data-parallel training: BatchNorm layers reduce their batch statistics over `comm`.
+  void set_batch_communicator(dist::Communicator* comm);
+
   void init_output_bias(float mean_hit_u, float hit_fraction);
 
   // Decodes latent states (B x 4n, partition order, partition 0 = energy code) into u (B, 6480)

@@ -1,8 +1,12 @@
 #include "host/nn/norm.hpp"
 
+#include <vector>
+
+#include "host/dist/communicator.hpp"
 #include "host/error.hpp"
 #include "host/nn/init.hpp"
 #include "host/nn/ops.hpp"
+#include "kernels/nn/activations.hpp"
 
 namespace calo::nn {
 
@@ -46,7 +50,114 @@ std::vector<Buffer> BatchNorm::buffers() {
           Buffer{name_ + ".running_var", &running_var_}};
 }
 
+bool BatchNorm::synced() const {
+  return comm_ != nullptr && comm_->size() > 1;
+}
+
+// Global batch statistics: the count, then the mean, then the centred sum of squares, each summed
+// over the ranks (two passes, as the one-process path computes them), in double. The normalisation
+// itself is the eval-mode kernel with those statistics.
+Tensor BatchNorm::forward_synced(const Tensor& input) {
+  const auto [B, C, S] = forward_dims(input, gamma_.value, channels_, name_);
+  const Backend where = input.backend();
+  const Tensor host = where == Backend::cpu ? Tensor() : input.to(Backend::cpu);
+  const float* x = where == Backend::cpu ? input.data() : host.data();
+  std::vector<double> sums(size_t(C) + 1, 0.0);
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < C; ++c) {
+    double s = 0.0;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t i = 0; i < S; ++i) s += x[(b * C + c) * S + i];
+    sums[size_t(c)] = s;
+  }
+  sums[size_t(C)] = double(B * S);
+  comm_->allreduce_sum(sums);
+  const double n = sums[size_t(C)];
+  if (n < 2) fail_input("{}: training batch norm needs more than one value per channel", name_);
+  global_count_ = n;
+  const size_t nc = static_cast<size_t>(C);
+  std::vector<double> mu(nc), sq(nc, 0.0);
+  for (int64_t c = 0; c < C; ++c) mu[size_t(c)] = sums[size_t(c)] / n;
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < C; ++c) {
+    double q = 0.0;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t i = 0; i < S; ++i) {
+        const double d = x[(b * C + c) * S + i] - mu[size_t(c)];
+        q += d * d;
+      }
+    sq[size_t(c)] = q;
+  }
+  comm_->allreduce_sum(sq);
+  std::vector<float> mean(nc), var(nc), var_unbiased(nc);
+  for (int64_t c = 0; c < C; ++c) {
+    mean[size_t(c)] = static_cast<float>(mu[size_t(c)]);
+    var[size_t(c)] = static_cast<float>(sq[size_t(c)] / n);
+    var_unbiased[size_t(c)] = static_cast<float>(sq[size_t(c)] / (n - 1));
+  }
+  Tensor m = Tensor::from_host({C}, mean).to(where), v = Tensor::from_host({C}, var).to(where);
+  const Tensor vu = Tensor::from_host({C}, var_unbiased).to(where);
+  Tensor y(input.shape(), where);
+  xhat_ = Tensor(input.shape(), where);
+  inv_std_ = Tensor({C}, where);
+  ops::batchnorm_forward(where, input.data(), gamma_.value.data(), beta_.value.data(), y.data(),
+                         xhat_.data(), m.data(), inv_std_.data(), v.data(), false, eps_, B, C, S);
+  ops::lerp_inplace(where, running_mean_.data(), m.data(), momentum_, C);
+  ops::lerp_inplace(where, running_var_.data(), vu.data(), momentum_, C);
+  cached_training_ = true;
+  return y;
+}
+
+// dx = gamma inv_std (gy - mean(gy) - xhat mean(gy xhat)) with the means over the global batch;
+// the parameter gradients stay this rank's sums (the trainer all-reduces every gradient).
+Tensor BatchNorm::backward_synced(const Tensor& grad_output) {
+  const auto [B, C, S] = backward_dims(grad_output, xhat_, channels_, name_);
+  const Backend where = grad_output.backend();
+  Tensor gx(grad_output.shape(), where);
+  ops::batchnorm_backward(where, grad_output.data(), xhat_.data(), gamma_.value.data(),
+                          inv_std_.data(), gx.data(), gamma_.grad.data(), beta_.grad.data(), false,
+                          B, C, S);
+  // Host views (copies only on the CUDA backend, which has no fused kernel for this yet).
+  const bool cpu = where == Backend::cpu;
+  const Tensor gy_h = cpu ? Tensor() : grad_output.to(Backend::cpu);
+  const Tensor xhat_h = cpu ? Tensor() : xhat_.to(Backend::cpu);
+  const Tensor gamma_h = cpu ? Tensor() : gamma_.value.to(Backend::cpu);
+  const Tensor istd_h = cpu ? Tensor() : inv_std_.to(Backend::cpu);
+  const float* gy = cpu ? grad_output.data() : gy_h.data();
+  const float* xh = cpu ? xhat_.data() : xhat_h.data();
+  const float* gam = cpu ? gamma_.value.data() : gamma_h.data();
+  const float* istd = cpu ? inv_std_.data() : istd_h.data();
+  std::vector<double> sums(2 * size_t(C), 0.0);
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < C; ++c) {
+    double sg = 0.0, sgx = 0.0;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t i = 0; i < S; ++i) {
+        const int64_t k = (b * C + c) * S + i;
+        sg += gy[k];
+        sgx += static_cast<double>(gy[k]) * xh[k];
+      }
+    sums[size_t(c)] = sg;
+    sums[size_t(C + c)] = sgx;
+  }
+  comm_->allreduce_sum(sums);
+  Tensor out = cpu ? std::move(gx) : Tensor(grad_output.shape());
+  float* g = out.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < C; ++c) {
+    const float mg = static_cast<float>(sums[size_t(c)] / global_count_);
+    const float mgx = static_cast<float>(sums[size_t(C + c)] / global_count_);
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t i = 0; i < S; ++i) {
+        const int64_t k = (b * C + c) * S + i;
+        g[k] = bn_grad_input(gy[k], xh[k], gam[c], istd[c], mg, mgx);
+      }
+  }
+  return out.to(where);
+}
+
 Tensor BatchNorm::forward(const Tensor& input, bool training) {
+  if (training && synced()) return forward_synced(input);
   const auto [B, C, S] = forward_dims(input, gamma_.value, channels_, name_);
   const Backend where = input.backend();
   if (training && B * S < 2)
@@ -71,6 +182,7 @@ Tensor BatchNorm::forward(const Tensor& input, bool training) {
 }
 
 Tensor BatchNorm::backward(const Tensor& grad_output) {
+  if (cached_training_ && synced()) return backward_synced(grad_output);
   const auto [B, C, S] = backward_dims(grad_output, xhat_, channels_, name_);
   const Backend where = grad_output.backend();
   Tensor gx(grad_output.shape(), where);

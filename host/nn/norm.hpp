@@ -2,6 +2,9 @@
 // Batch normalisation per channel (dim 1) over the batch and all spatial dims (PyTorch BatchNorm1d/
 // 3d semantics: biased variance for normalisation, unbiased for the running variance, momentum
 // 0.1). Training uses batch statistics and updates the running stats; eval uses the running stats.
+// With a batch communicator of several ranks (data-parallel training) the statistics are those of
+// the global batch (sync BatchNorm: sums all-reduced in forward and backward), so K ranks with
+// B/K showers each train as one process with B.
 #include <string>
 #include <vector>
 
@@ -18,6 +21,7 @@ class BatchNorm : public Layer {
   std::vector<Param*> params() override { return {&gamma_, &beta_}; }
   std::vector<Buffer> buffers() override;
   std::string name() const override { return name_; }
+  void set_batch_communicator(dist::Communicator* comm) override { comm_ = comm; }
 
   Param& gamma() { return gamma_; }
   Param& beta() { return beta_; }
@@ -33,6 +37,11 @@ class BatchNorm : public Layer {
   Tensor xhat_;     // cached normalised input
   Tensor inv_std_;  // (C)
   bool cached_training_ = true;
+  dist::Communicator* comm_ = nullptr;
+  double global_count_ = 0;  // values per channel in the global batch (sync mode)
+  bool synced() const;
+  Tensor forward_synced(const Tensor& input);
+  Tensor backward_synced(const Tensor& grad_output);
 };
 
 // GroupNorm(1, C) (the reference decoder's energy head): each sample is normalised over all its

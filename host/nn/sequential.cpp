@@ -43,6 +43,10 @@ void Sequential::set_inference(bool on) {
   for (auto& l : layers_) l->set_inference(on);
 }
 
+void Sequential::set_batch_communicator(dist::Communicator* comm) {
+  for (auto& l : layers_) l->set_batch_communicator(comm);
+}
+
 void Sequential::to(Backend where) {
   for (auto& l : layers_) l->to(where);
 }

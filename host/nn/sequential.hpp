@@ -27,6 +27,7 @@ class Sequential : public Layer {
   std::string name() const override { return name_; }
   void to(Backend where) override;
   void set_inference(bool on) override;
+  void set_batch_communicator(dist::Communicator* comm) override;
 
   size_t size() const { return layers_.size(); }
   Layer& at(size_t i) { return *layers_.at(i); }

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "host/atomic_file.hpp"
+#include "host/dist/communicator.hpp"
 #include "host/error.hpp"
 #include "host/h5io.hpp"
 #include "host/json_int.hpp"
@@ -18,6 +19,7 @@
 #include "host/memory_limit.hpp"
 #include "host/nn/adam.hpp"
 #include "host/nn/checkpoint.hpp"
+#include "host/nn/data_parallel.hpp"
 #include "host/nn/latent_diagnostics.hpp"
 #include "host/progress.hpp"
 #include "host/split.hpp"
@@ -178,28 +180,24 @@ struct Dataset {
   std::vector<float> energies;  // rows
 };
 
-Dataset load_data(const std::string& path, int64_t max_events) {
-  ShowerFileReader reader(path, kVoxels);
-  int64_t n = reader.num_events();
-  if (max_events > 0) n = std::min(n, max_events);
-  // The file's showers and their transformed copy are both held in memory.
-  require_memory(
-      2.0 * double(n) * (kVoxels + 1) * sizeof(float),
-      fmt::format("'{}': training on {} showers (set training.max_events to use fewer)", path, n));
-  ShowerBlock block = reader.read(0, n);
+// Rows [first, first + count) of the file, checked and transformed (u).
+Dataset load_rows(const ShowerFileReader& reader, int64_t first, int64_t count) {
+  const std::string& path = reader.path();
+  ShowerBlock block = reader.read(first, count);
   Dataset d;
   d.energies = std::move(block.energies);
   d.u.resize(block.showers.size());
-  for (int64_t r = 0; r < n; ++r) {
-    const float e = d.energies[size_t(r)];
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t r = first + i;
+    const float e = d.energies[size_t(i)];
     if (!(e > 0.0f))
       fail_input("'{}': incident_energies row {} is {} MeV; energies must be positive", path, r, e);
     for (int v = 0; v < kVoxels; ++v) {
-      const size_t i = size_t(r) * kVoxels + size_t(v);
-      const float x = block.showers[i];
+      const size_t k = size_t(i) * kVoxels + size_t(v);
+      const float x = block.showers[k];
       if (!(x >= 0.0f) || !(x < 1e30f))
         fail_input("'{}': showers row {} voxel {} is {} (must be finite and >= 0)", path, r, v, x);
-      d.u[i] = voxel_to_u(x, e);
+      d.u[k] = voxel_to_u(x, e);
     }
   }
   return d;
@@ -210,17 +208,23 @@ struct Batch {
   std::vector<float> e;
 };
 
-Batch gather(const Dataset& d, const int64_t* rows, int64_t count) {
+Batch to_batch(const Dataset& d) {
   Batch b;
-  b.u = Tensor({count, kVoxels});
-  b.e.resize(size_t(count));
-  float* dst = b.u.data();
-  for (int64_t i = 0; i < count; ++i) {
-    const int64_t r = rows[i];
-    std::copy_n(d.u.data() + r * kVoxels, kVoxels, dst + i * kVoxels);
-    b.e[size_t(i)] = d.energies[size_t(r)];
-  }
+  const int64_t count = static_cast<int64_t>(d.energies.size());
+  b.u = Tensor::from_host({count, kVoxels}, d.u);
+  b.e = d.energies;
   return b;
+}
+
+// Test-only fault hook (TrainOptions::test_fault_rank): the abrupt exit of a crashed rank.
+void maybe_inject_fault(const TrainOptions& opt, int rank, int64_t batches_run) {
+  if (opt.test_fault_rank == rank && opt.test_fault_after_batches >= 0 &&
+      batches_run >= opt.test_fault_after_batches) {
+    std::fprintf(stderr, "test fault: rank %d exits abruptly after %lld batches\n", rank,
+                 static_cast<long long>(batches_run));
+    std::fflush(stderr);
+    std::_Exit(3);
+  }
 }
 
 }  // namespace
@@ -383,10 +387,21 @@ TrainResult train(const TrainOptions& opt) {
   fs::create_directories(opt.out_dir, ec);
   if (ec) fail_input("cannot create output directory '{}': {}", opt.out_dir, ec.message());
 
-  const Dataset data = load_data(opt.data_path, tc.max_events);
-  const int64_t N = static_cast<int64_t>(data.energies.size());
+  const std::unique_ptr<dist::Communicator> serial = dist::serial_communicator();
+  dist::Communicator& comm = opt.comm ? *opt.comm : *serial;
+  const int K = comm.size(), rank = comm.rank();
+  const bool root = comm.is_root();
+
+  const ShowerFileReader reader(opt.data_path, kVoxels);
+  int64_t N = reader.num_events();
+  if (tc.max_events > 0) N = std::min(N, tc.max_events);
   const DataSplit split = split_rows(N, tc.train_fraction, tc.test_fraction);
   const int64_t B = tc.batch_size;
+  if (B < K)
+    fail_input(
+        "training.batch_size {} is smaller than the {} ranks of this job (each rank needs "
+        "at least one shower of every batch); use fewer ranks or a larger batch",
+        B, K);
   const int64_t steps = split.train.count / B;
   if (steps < 1)
     fail_input(
@@ -395,12 +410,36 @@ TrainResult train(const TrainOptions& opt) {
         opt.data_path, split.train.count, N, B);
   if (split.validation.count < 1)
     fail_input("'{}': no validation rows with {} events; use more events", opt.data_path, N);
+  // This rank's rows: its 1/K of the training split (every batch's rows are fetched from the ranks
+  // that hold them) and the validation batches j with j % K == rank.
+  std::vector<RowRange> held_by_rank;
+  for (int r = 0; r < K; ++r) held_by_rank.push_back(rank_rows(split.train, r, K));
+  const RowRange held = held_by_rank[size_t(rank)];
+  int64_t val_rows_here = 0;
+  for (int64_t j = rank, first = j * B; first < split.validation.count; j += K, first = j * B)
+    val_rows_here += std::min(B, split.validation.count - first);
+  // The showers and their transformed copy are both held in memory while loading.
+  require_memory(2.0 * double(held.count + val_rows_here) * (kVoxels + 1) * sizeof(float),
+                 fmt::format("'{}': training on {} showers{} (set training.max_events to use "
+                             "fewer)",
+                             opt.data_path, N, K > 1 ? fmt::format(", {} ranks", K) : ""));
+  HeldRows data;
+  data.held = held;
+  {
+    Dataset d = load_rows(reader, held.first, held.count);
+    data.u = std::move(d.u);
+    data.energies = std::move(d.energies);
+  }
+  std::map<int64_t, Dataset> val_batches;  // first validation row (relative) -> rows
+  for (int64_t j = rank, first = j * B; first < split.validation.count; j += K, first = j * B)
+    val_batches[first] = load_rows(reader, split.validation.first + first,
+                                   std::min(B, split.validation.count - first));
 
   Calo4pQVAE model(tc.model);
   if (!opt.resume) {  // output biases from the training rows (a resume loads the checkpoint's)
     double sum_u = 0.0;
     int64_t hits = 0;
-    for (int64_t r = split.train.first; r < split.train.first + split.train.count; ++r)
+    for (int64_t r = 0; r < held.count; ++r)
       for (int v = 0; v < kVoxels; ++v) {
         const float x = data.u[size_t(r) * kVoxels + size_t(v)];
         if (x > 0.0f) {
@@ -408,17 +447,27 @@ TrainResult train(const TrainOptions& opt) {
           ++hits;
         }
       }
+    if (K > 1) {
+      std::vector<double> s{sum_u, double(hits)};  // counts below 2^53 add exactly
+      comm.allreduce_sum(s);
+      sum_u = s[0];
+      hits = static_cast<int64_t>(s[1]);
+    }
     const double cells = double(split.train.count) * kVoxels;
     model.init_output_bias(hits ? static_cast<float>(sum_u / double(hits)) : 0.0f,
                            static_cast<float>(double(hits) / std::max(cells, 1.0)));
   }
   model.to(opt.backend);
+  if (K > 1) model.set_batch_communicator(&comm);  // sync BatchNorm over the global batch
   Adam adam(static_cast<float>(tc.learning_rate), 0.9f, 0.999f, 1e-8f, 0.0f);
   const QubitGraph graph = parse_topology(tc.prior.topology);
   Rbm prior = Rbm::from_graph(graph, tc.model.n);
   prior.init_random(tc.prior.seed, tc.prior.w_std, tc.prior.b_std);
+  // Sharded chains number their draws globally, which the CUDA kernels do not (yet): with several
+  // ranks the chains run on the CPU path, which draws the same numbers.
   const GibbsPath gibbs_path =
-      opt.backend == Backend::cuda ? GibbsPath::cuda : GibbsPath::cpu_sparse;
+      opt.backend == Backend::cuda && K == 1 ? GibbsPath::cuda : GibbsPath::cpu_sparse;
+  const RowRange my_examples = rank_rows({0, B}, rank, K);  // this rank's slice of every batch
 
   TrainResult result;
   int start_epoch = 0;
@@ -447,20 +496,32 @@ TrainResult train(const TrainOptions& opt) {
         if (v.size() != size_t(B) * size_t(prior.num_nodes()))
           fail_input("checkpoint '{}': {} has {} values, expected {} chains x {} nodes", ck_dir,
                      name, v.size(), B, prior.num_nodes());
-        pcd_chains.resize(v.size());
-        for (size_t i = 0; i < v.size(); ++i) pcd_chains[i] = v[i] > 0.5f ? 1 : 0;
+        // This rank's window of the global chains (all of them with one rank).
+        const size_t nodes = size_t(prior.num_nodes());
+        pcd_chains.resize(size_t(my_examples.count) * nodes);
+        for (size_t i = 0; i < pcd_chains.size(); ++i)
+          pcd_chains[i] = v[size_t(my_examples.first) * nodes + i] > 0.5f ? 1 : 0;
       }
-    spdlog::info("resuming from '{}' at epoch {} batch {}", ck_dir, start_epoch + 1, next_batch);
+    spdlog::info("resuming from '{}' at epoch {} batch {}{}", ck_dir, start_epoch + 1, next_batch,
+                 K > 1 ? fmt::format(" on {} ranks", K) : "");
   }
 
   auto save = [&](int epoch, int64_t nb, double smse, double sbce, double sent, double spos,
                   double secs) {
+    // Every rank holds the same parameters; the persistent chains are gathered from the ranks'
+    // windows (a collective: every rank calls save), then rank 0 alone writes.
+    std::vector<uint8_t> all_chains;
+    if (!pcd_chains.empty())
+      all_chains = K == 1
+                       ? pcd_chains
+                       : gather_chains(comm, pcd_chains, my_examples.first, B, prior.num_nodes());
+    if (!root) return;
     CheckpointData ck;
     ck.config_text = config_text;
     ck.params = model_arrays(model);
     for (auto& a : prior.to_named_arrays()) ck.params.push_back(std::move(a));
-    if (!pcd_chains.empty())
-      ck.params.emplace_back(kPcdChains, std::vector<float>(pcd_chains.begin(), pcd_chains.end()));
+    if (!all_chains.empty())
+      ck.params.emplace_back(kPcdChains, std::vector<float>(all_chains.begin(), all_chains.end()));
     ck.optimizer = adam.state();
     nlohmann::json hist = nlohmann::json::array();
     for (const auto& e : result.history) hist.push_back(metrics_json(e));
@@ -472,6 +533,7 @@ TrainResult train(const TrainOptions& opt) {
 
   // The files beside the checkpoint, rewritten after every epoch.
   auto write_outputs = [&] {
+    if (!root) return;
     prior.save((fs::path(opt.out_dir) / "rbm.h5").string());  // for calo_qpu_calibrate
     write_text_atomically((fs::path(opt.out_dir) / "topology.txt").string(),
                           tc.prior.topology + "\n");
@@ -496,13 +558,19 @@ TrainResult train(const TrainOptions& opt) {
       spdlog::info("epoch {}: encoder and decoder frozen; training the RBM prior with PCD",
                    epoch + 1);
     std::unique_ptr<ProgressBar> bar;
-    if (opt.progress)
+    if (opt.progress && root)
       bar = std::make_unique<ProgressBar>(fmt::format("epoch {}/{}", epoch + 1, tc.epochs),
                                           (steps - next_batch) * B, "showers");
     const TransferCounts transfers_at_start = transfer_counts();
     for (int64_t b = next_batch; b < steps; ++b) {
-      Batch batch = gather(data, rows.data() + b * B, B);
+      const ShardBatch shard =
+          fetch_shard(comm, data, held_by_rank,
+                      std::span<const int64_t>(rows).subspan(size_t(b * B), size_t(B)));
+      Batch batch{Tensor::from_host({my_examples.count, kVoxels}, shard.u), shard.energies};
+      const int Bl = static_cast<int>(my_examples.count);
       sch.step = static_cast<uint64_t>(epoch) * static_cast<uint64_t>(steps) + uint64_t(b);
+      sch.global_batch = B;
+      sch.first_example = my_examples.first;
       const auto params = model.params();
       if (!frozen) Adam::zero_grad(params);
       // Frozen: training-mode forward only (relaxed posterior for the RBM), no Adam step, and the
@@ -511,7 +579,15 @@ TrainResult train(const TrainOptions& opt) {
       std::vector<Tensor> kept;
       if (frozen)
         for (Buffer& buf : model.buffers()) kept.push_back(buf.value->clone());
-      const LossTerms t = model.train_step(batch.u, batch.e, sch, true, &prior, !frozen);
+      LossTerms t = model.train_step(batch.u, batch.e, sch, true, &prior, !frozen);
+      if (K > 1) {  // shard means -> global batch means (rank 0 logs them)
+        std::vector<double> s{t.mse * Bl, t.bce * Bl, t.entropy * Bl, t.pos_energy * Bl};
+        comm.allreduce_sum(s);
+        t.mse = s[0] / double(B);
+        t.bce = s[1] / double(B);
+        t.entropy = s[2] / double(B);
+        t.pos_energy = s[3] / double(B);
+      }
       if (frozen) {
         size_t i = 0;
         for (Buffer& buf : model.buffers()) *buf.value = std::move(kept[i++]);
@@ -519,26 +595,48 @@ TrainResult train(const TrainOptions& opt) {
       if (!std::isfinite(t.total()))
         fail("training diverged at epoch {} batch {} (loss {}); lower training.learning_rate",
              epoch + 1, b, t.total());
-      if (!frozen) adam.step(params);
+      if (!frozen) {
+        allreduce_gradients(comm, params);  // the global batch's gradient on every rank
+        adam.step(params);
+      }
       // RBM prior: centred gradient on this batch's posterior, partition-0 bias fixed (its units
       // are always clamped). Before the freeze CD-k chains start at the data; after it the chains
       // persist (PCD). Seeded by the global step, so a resumed run repeats it exactly.
       const std::vector<float> pdata = prior_data(batch.e, model.last_posterior(), tc.model.n);
       const uint64_t rbm_seed = tc.prior.seed ^ (sch.step * 0x9E3779B97F4A7C15ull);
+      // With several ranks each runs the chains of its examples (numbered globally, so the draws
+      // are those of one process) and the moments are summed over the ranks.
       RbmGradient g;
       if (!frozen && !tc.prior.persistent) {
-        g = cd_k_gradient(prior, pdata, static_cast<int>(B), tc.prior.cd_sweeps, rbm_seed,
-                          gibbs_path);
+        if (K == 1) {
+          g = cd_k_gradient(prior, pdata, Bl, tc.prior.cd_sweeps, rbm_seed, gibbs_path);
+        } else {
+          std::vector<uint8_t> init(pdata.size());
+          for (size_t i = 0; i < pdata.size(); ++i) init[i] = pdata[i] > 0.5f ? 1 : 0;
+          BlockGibbsSampler chains(prior, Bl, rbm_seed, gibbs_path);
+          chains.set_chain_window(static_cast<int>(my_examples.first), static_cast<int>(B));
+          chains.set_states(init);
+          chains.run(tc.prior.cd_sweeps);
+          g = sharded_centred_gradient(comm, prior, pdata, chains.states(), Bl, B);
+        }
       } else {
         if (pcd_chains.empty()) {  // first frozen batch: chains start at the data (with its bits)
           pcd_chains.resize(pdata.size());
           for (size_t i = 0; i < pdata.size(); ++i) pcd_chains[i] = pdata[i] > 0.5f ? 1 : 0;
         }
-        BlockGibbsSampler chains(prior, static_cast<int>(B), rbm_seed ^ kPcdSeedTag, gibbs_path);
+        BlockGibbsSampler chains(prior, Bl, rbm_seed ^ kPcdSeedTag, gibbs_path);
+        if (K > 1)
+          chains.set_chain_window(static_cast<int>(my_examples.first), static_cast<int>(B));
         chains.set_states(pcd_chains);
         // The model's chains are conditioned on this batch's energies, as its data are.
         chains.clamp_energies(batch.e);
-        g = pcd_gradient(prior, chains, pdata, static_cast<int>(B), tc.prior.cd_sweeps);
+        if (K == 1) {
+          g = pcd_gradient(prior, chains, pdata, Bl, tc.prior.cd_sweeps);
+        } else {
+          chains.set_rbm(prior);
+          chains.run(tc.prior.cd_sweeps);
+          g = sharded_centred_gradient(comm, prior, pdata, chains.states(), Bl, B);
+        }
         pcd_chains = chains.states();
       }
       apply_gradient(prior, g, static_cast<float>(tc.prior.learning_rate), false);
@@ -547,9 +645,15 @@ TrainResult train(const TrainOptions& opt) {
       sum_ent += t.entropy;
       sum_pos += t.pos_energy;
       ++result.batches_run;
+      maybe_inject_fault(opt, rank, result.batches_run);
       if (bar) bar->advance(B, fmt::format("loss {:.4g}", t.total()));
-      const bool stop = g_stop != 0 || (opt.stop_after_batches >= 0 &&
-                                        result.batches_run >= opt.stop_after_batches);
+      bool stop = g_stop != 0 ||
+                  (opt.stop_after_batches >= 0 && result.batches_run >= opt.stop_after_batches);
+      if (K > 1) {  // a Ctrl-C seen by any rank stops every rank after the same batch
+        std::vector<double> s{stop ? 1.0 : 0.0};
+        comm.allreduce_sum(s);
+        stop = s[0] > 0.0;
+      }
       if (!stop && opt.checkpoint_every > 0 && (b + 1) % opt.checkpoint_every == 0 &&
           b + 1 < steps) {
         save(epoch, b + 1, sum_mse, sum_bce, sum_ent, sum_pos,
@@ -583,33 +687,51 @@ TrainResult train(const TrainOptions& opt) {
           double(t.d2h_calls) * per, double(t.d2h_bytes) * per / 1024.0);
     }
     // validation (hard posterior samples, teacher-forced hit mask as in training)
-    double vmse = 0, vbce = 0, vent = 0, vpos = 0;
-    int64_t vrows = 0;
+    // Each rank evaluates its validation batches (j % K == rank); the per-batch sums and the
+    // diagnostics' latents are placed by batch and summed over the ranks (each entry comes from
+    // one rank), then added in batch order as one process adds them.
+    const int64_t vbatches = (split.validation.count + B - 1) / B;
+    std::vector<double> vsums(size_t(4 * vbatches), 0.0);
     // Latent diagnostics on up to kDiagnosticShowers validation showers.
-    std::vector<float> diag_logits, diag_samples, diag_energies;
-    std::vector<int64_t> vidx(static_cast<size_t>(B));
-    for (int64_t first = 0; first < split.validation.count; first += B) {
-      const int64_t cnt = std::min(B, split.validation.count - first);
-      for (int64_t i = 0; i < cnt; ++i) vidx[size_t(i)] = split.validation.first + first + i;
-      Batch vb = gather(data, vidx.data(), cnt);
+    const int64_t diag_rows = std::min(kDiagnosticShowers, split.validation.count);
+    const size_t units_per = 3 * size_t(tc.model.n);
+    std::vector<float> diag_logits(size_t(diag_rows) * units_per, 0.0f);
+    std::vector<float> diag_samples(diag_logits.size(), 0.0f),
+        diag_energies(diag_logits.size() / units_per);
+    for (const auto& [first, vd] : val_batches) {
+      const int64_t cnt = static_cast<int64_t>(vd.energies.size());
+      Batch vb = to_batch(vd);
       StepSchedule vs = sch;
+      vs.global_batch = 0;  // one process's batch: no shard
+      vs.first_example = 0;
       vs.step = (uint64_t{1} << 40) + static_cast<uint64_t>(first);
       const LossTerms t = model.train_step(vb.u, vb.e, vs, false, &prior);
-      if (static_cast<int64_t>(diag_energies.size()) < kDiagnosticShowers) {
-        const int64_t take =
-            std::min<int64_t>(cnt, kDiagnosticShowers - int64_t(diag_energies.size()));
-        const size_t units = size_t(take) * 3 * size_t(tc.model.n);
-        diag_logits.insert(diag_logits.end(), model.last_logits().begin(),
-                           model.last_logits().begin() + long(units));
-        diag_samples.insert(diag_samples.end(), model.last_posterior().begin(),
-                            model.last_posterior().begin() + long(units));
-        diag_energies.insert(diag_energies.end(), vb.e.begin(), vb.e.begin() + long(take));
+      if (first < diag_rows) {
+        const int64_t take = std::min<int64_t>(cnt, diag_rows - first);
+        const size_t units = size_t(take) * units_per, at = size_t(first) * units_per;
+        std::copy_n(model.last_logits().begin(), units, diag_logits.begin() + long(at));
+        std::copy_n(model.last_posterior().begin(), units, diag_samples.begin() + long(at));
+        std::copy_n(vb.e.begin(), take, diag_energies.begin() + first);
       }
-      vmse += t.mse * double(cnt);
-      vbce += t.bce * double(cnt);
-      vent += t.entropy * double(cnt);
-      vpos += t.pos_energy * double(cnt);
-      vrows += cnt;
+      const size_t j = size_t(first / B);
+      vsums[4 * j + 0] = t.mse * double(cnt);
+      vsums[4 * j + 1] = t.bce * double(cnt);
+      vsums[4 * j + 2] = t.entropy * double(cnt);
+      vsums[4 * j + 3] = t.pos_energy * double(cnt);
+    }
+    if (K > 1) {
+      comm.allreduce_sum(vsums);
+      comm.allreduce_sum(diag_logits);
+      comm.allreduce_sum(diag_samples);
+      comm.allreduce_sum(diag_energies);
+    }
+    double vmse = 0, vbce = 0, vent = 0, vpos = 0;
+    const int64_t vrows = split.validation.count;
+    for (size_t j = 0; j < size_t(vbatches); ++j) {
+      vmse += vsums[4 * j + 0];
+      vbce += vsums[4 * j + 1];
+      vent += vsums[4 * j + 2];
+      vpos += vsums[4 * j + 3];
     }
     EpochMetrics m;
     m.epoch = epoch + 1;
@@ -622,7 +744,7 @@ TrainResult train(const TrainOptions& opt) {
     m.val_entropy = vent / double(vrows);
     m.val_pos_energy = vpos / double(vrows);
     m.kl_weight = sch.kl_weight;
-    {
+    if (root) {  // diagnostics for the log (the prior samples cost; the other ranks go on)
       const int64_t Bd = static_cast<int64_t>(diag_energies.size());
       const PosteriorStats ps = posterior_stats(diag_logits, diag_samples, Bd, 3 * tc.model.n);
       m.distinct_map = ps.distinct_map;
@@ -651,23 +773,29 @@ TrainResult train(const TrainOptions& opt) {
     next_batch = 0;
     save(epoch + 1, 0, 0.0, 0.0, 0.0, 0.0, 0.0);
     write_outputs();
-    spdlog::info(
-        "epoch {}/{}{}: recon train {:.5g} val {:.5g} (val mse {:.5g}, bce {:.5g}); latents: "
-        "{:.1f}% distinct ({:.1f}% sampled), {:.3f} bits/unit information (marginal {:.3f}); "
-        "prior: energy encoded {:.4g} vs sampled {:.4g}, unit gap {:.3f}, KL {:.4g} +- {:.2g}; "
-        "{:.1f} showers/s",
-        m.epoch, tc.epochs, frozen ? " (frozen)" : "", m.train_recon(), m.val_recon(), m.val_mse,
-        m.val_bce, 100.0 * m.distinct_map, 100.0 * m.distinct_sampled, m.information(),
-        m.marginal_entropy, m.pos_energy_hard, m.neg_energy, m.unit_gap, m.kl_estimate, m.kl_stderr,
-        m.samples_per_s);
-    if (m.distinct_map < 0.10)
+    if (root)
+      spdlog::info(
+          "epoch {}/{}{}: recon train {:.5g} val {:.5g} (val mse {:.5g}, bce {:.5g}); latents: "
+          "{:.1f}% distinct ({:.1f}% sampled), {:.3f} bits/unit information (marginal {:.3f}); "
+          "prior: energy encoded {:.4g} vs sampled {:.4g}, unit gap {:.3f}, KL {:.4g} +- {:.2g}; "
+          "{:.1f} showers/s",
+          m.epoch, tc.epochs, frozen ? " (frozen)" : "", m.train_recon(), m.val_recon(), m.val_mse,
+          m.val_bce, 100.0 * m.distinct_map, 100.0 * m.distinct_sampled, m.information(),
+          m.marginal_entropy, m.pos_energy_hard, m.neg_energy, m.unit_gap, m.kl_estimate,
+          m.kl_stderr, m.samples_per_s);
+    if (root && m.distinct_map < 0.10)
       spdlog::warn(
           "epoch {}: posterior collapse: only {:.1f}% of {} encoded validation showers have "
           "distinct latent states; the RBM prior cannot carry information (lower "
           "training.learning_rate or training.kl_weight, or check the data)",
           m.epoch, 100.0 * m.distinct_map, diag_energies.size());
-    const bool stop_now = g_stop != 0 || (opt.stop_after_batches >= 0 &&
-                                          result.batches_run >= opt.stop_after_batches);
+    bool stop_now = g_stop != 0 ||
+                    (opt.stop_after_batches >= 0 && result.batches_run >= opt.stop_after_batches);
+    if (K > 1) {
+      std::vector<double> s{stop_now ? 1.0 : 0.0};
+      comm.allreduce_sum(s);
+      stop_now = s[0] > 0.0;
+    }
     if (stop_now && epoch + 1 < tc.epochs) {
       result.interrupted = true;
       return result;

@@ -15,6 +15,10 @@
 #include "host/nn/schedule.hpp"
 #include "samplers/rbm.hpp"
 
+namespace calo::dist {
+class Communicator;
+}
+
 namespace calo::nn {
 
 // The RBM prior (research/caloqvae.md section 6): a 4-partite RBM on a D-Wave graph, trained
@@ -72,6 +76,14 @@ struct TrainOptions {
   int64_t stop_after_batches = -1;  // tests: behave as if SIGINT arrived after this many batches
   // Also checkpoint after every this many batches inside an epoch (0: at epoch ends only).
   int64_t checkpoint_every = 0;
+  // Data-parallel job (mpirun/srun): each rank holds 1/K of the training rows and runs 1/K of
+  // every global batch of training.batch_size; rank 0 writes the checkpoint and the logs.
+  // nullptr: one process.
+  dist::Communicator* comm = nullptr;
+  // Test-only fault injection: rank `test_fault_rank` exits abruptly (no MPI_Abort, no cleanup,
+  // as a crashed or OOM-killed rank would) after this many batches; -1: never.
+  int test_fault_rank = -1;
+  int64_t test_fault_after_batches = -1;
 };
 
 struct EpochMetrics {
