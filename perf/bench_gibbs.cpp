@@ -1,5 +1,6 @@
 // Block Gibbs sweeps of the Z(6,4) 4 x 302 RBM: sparse neighbour-list CPU path vs the dense
-// masked-GEMM (OpenBLAS) baseline, 1k-16k chains, in the same run. Reports spin updates per ns
+// masked-GEMM (OpenBLAS) baseline, 1k-16k chains, in the same run; `--backend cuda` adds the CUDA
+// kernels (1k-64k chains) and their ratio to the sparse CPU path. Reports spin updates per ns
 // (3 x 302 x chains updates per sweep) and prints the sparse/dense ratio per chain count. Each
 // timed call runs kSweepsPerCall sweeps, as a CD-10 step of training does (generation runs
 // thousands per call).
@@ -8,7 +9,10 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <string>
+#include <vector>
 
+#include "perf/backend_option.hpp"
 #include "perf/run_benchmarks.hpp"
 #include "samplers/gibbs.hpp"
 
@@ -55,7 +59,26 @@ BENCHMARK(BM_Gibbs)
 }  // namespace
 
 int main(int argc, char** argv) {
+  const bool cuda = calo::perf::take_backend_option(&argc, argv) == calo::Backend::cuda;
+  const std::vector<int> cuda_chains = {1024, 4096, 16384, 65536};
+  if (cuda)
+    for (int chains : cuda_chains)
+      benchmark::RegisterBenchmark("BM_Gibbs", BM_Gibbs)
+          ->ArgNames({"path", "chains"})
+          ->Args({int(calo::GibbsPath::cuda), chains})
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
   if (!calo::perf::run_benchmarks(&argc, argv)) return 1;
+  for (int chains : cuda_chains) {
+    const auto c = g_rate.find({int(calo::GibbsPath::cuda), chains});
+    const auto s = g_rate.find({int(calo::GibbsPath::cpu_sparse), chains});
+    if (c == g_rate.end()) continue;
+    if (s == g_rate.end())
+      std::printf("chains %5d: cuda %.3f updates/ns\n", chains, c->second);
+    else
+      std::printf("chains %5d: cuda %.3f updates/ns, sparse %.3f, cuda/sparse = %.1fx\n", chains,
+                  c->second, s->second, c->second / s->second);
+  }
   for (int chains : {1024, 4096, 16384}) {
     const auto s = g_rate.find({int(calo::GibbsPath::cpu_sparse), chains});
     const auto d = g_rate.find({int(calo::GibbsPath::cpu_dense), chains});

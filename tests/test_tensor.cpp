@@ -38,7 +38,7 @@ TEST(Backend, ParsingAndClearErrors) {
   }
 }
 
-TEST(Tensor, DeviceRoundTrip) {
+TEST(Tensor, CudaRoundTrip) {
   if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
   Tensor t = Tensor::from_host({3, 2}, std::vector<float>{1, 2, 3, 4, 5, 6});
   Tensor d = t.to(Backend::cuda);

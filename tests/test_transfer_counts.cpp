@@ -11,7 +11,7 @@
 namespace calo {
 namespace {
 
-TEST(TransferCounts, CountCallsAndBytesBothWays) {
+TEST(TransferCounts, CudaCountsCallsAndBytesBothWays) {
   const TransferCounts zero = transfer_counts() - transfer_counts();
   EXPECT_EQ(zero.h2d_calls + zero.d2h_calls + zero.h2d_bytes + zero.d2h_bytes, 0u);
   if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";

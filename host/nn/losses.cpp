@@ -6,6 +6,7 @@
 #include "host/error.hpp"
 #include "host/nn/ops.hpp"
 #include "kernels/math.hpp"
+#include "kernels/nn/kl_math.hpp"
 
 namespace calo::nn {
 
@@ -100,15 +101,9 @@ KlResult kl_terms(const Rbm& prior, std::span<const float> code, std::span<const
     r.grad_z.assign(size_t(B * N3), 0.0f);
   }
   double ent = 0.0;
-  for (size_t i = 0; i < size_t(B * N3); ++i) {
-    const double l = logits[i], zi = z[i];
-    ent -= zi * softplus(-l) + (1.0 - zi) * softplus(l);
-    if (gradients) {
-      const double sig = sigmoid(l);
-      r.grad_logits[i] = float(s * (zi - sig));
-      r.grad_z[i] = float(s * l);  // d/dz [z ln sigma(l) + (1-z) ln(1-sigma(l))] = l
-    }
-  }
+  for (size_t i = 0; i < size_t(B * N3); ++i)
+    ent += kl_entropy_unit(logits[i], z[i], s, gradients ? &r.grad_logits[i] : nullptr,
+                           gradients ? &r.grad_z[i] : nullptr);
   r.entropy = ent / double(B);
 
   // Partition-major copies Z[p] (B x n); couplings F[p] = sum_{q != p} W z_q = -dE_pair/dz_p.
@@ -136,17 +131,73 @@ KlResult kl_terms(const Rbm& prior, std::span<const float> code, std::span<const
       const auto& bias = prior.bias(p);
       for (int64_t i = 0; i < n; ++i) {
         const size_t k = size_t(b * n + i);
-        const double zi = Z[size_t(p)][k];
-        eb -= 0.5 * zi * double(F[size_t(p)][k]);
-        if (p == 0) continue;
-        eb -= double(bias[size_t(i)]) * zi;
-        if (gradients)
-          r.grad_z[size_t(b * N3 + (p - 1) * n + i)] +=
-              float(s * (-double(bias[size_t(i)]) - double(F[size_t(p)][k])));
+        // partition 0 (the clamped code): no bias and no gradient
+        float* gz = gradients && p > 0 ? &r.grad_z[size_t(b * N3 + (p - 1) * n + i)] : nullptr;
+        eb += kl_energy_unit(Z[size_t(p)][k], F[size_t(p)][k], p == 0 ? 0.0f : bias[size_t(i)], s,
+                             gz);
       }
     }
     e += eb;
   }
+  r.pos_energy = e / double(B);
+  return r;
+}
+
+KlTensors kl_terms(const Rbm& prior, const Tensor& code, std::span<const Tensor> logits,
+                   std::span<const Tensor> z, bool gradients, float grad_scale) {
+  const int64_t n = prior.n();
+  const Backend where = code.backend();
+  const int64_t B = code.rank() == 2 ? code.dim(0) : 0;
+  bool ok = B >= 1 && code.dim(1) == n && logits.size() == 3 && z.size() == 3;
+  for (size_t k = 0; ok && k < 3; ++k)
+    ok = logits[k].shape() == code.shape() && z[k].shape() == code.shape() &&
+         logits[k].backend() == where && z[k].backend() == where;
+  if (!ok)
+    fail_input("kl_terms: code {} needs three (B, {}) logit and posterior tensors on its backend",
+               shape_string(code.shape()), n);
+  // The prior's couplings and biases in one upload: W of kRbmPairs (n x n each), then b_0..b_3.
+  std::vector<float> packed;
+  packed.reserve(size_t(6 * n * n + 4 * n));
+  for (const auto& [p, q] : kRbmPairs) {
+    const auto& w = prior.weights(p, q);
+    packed.insert(packed.end(), w.begin(), w.end());
+  }
+  for (int p = 0; p < 4; ++p)
+    packed.insert(packed.end(), prior.bias(p).begin(), prior.bias(p).end());
+  const Tensor rbm = Tensor::from_host({int64_t(packed.size())}, packed).to(where);
+  const float* W = rbm.data();
+  const float* bias = W + 6 * n * n;
+
+  KlTensors r;
+  const double s = double(grad_scale) / double(B);
+  double ent = 0.0;
+  for (size_t k = 0; k < 3; ++k) {
+    if (gradients) {
+      r.grad_logits[k] = Tensor(code.shape(), where);
+      r.grad_z[k] = Tensor(code.shape(), where);
+    }
+    ent += ops::kl_entropy_sum(where, logits[k].data(), z[k].data(),
+                               gradients ? r.grad_logits[k].data() : nullptr,
+                               gradients ? r.grad_z[k].data() : nullptr, B * n, s);
+  }
+  r.entropy = ent / double(B);
+
+  // F[p] = sum_{q != p} W z_q, as the span version computes it.
+  const std::array<const Tensor*, 4> Z = {&code, &z[0], &z[1], &z[2]};
+  std::array<Tensor, 4> F;
+  for (auto& f : F) f = Tensor(code.shape(), where);
+  for (size_t pair = 0; pair < kRbmPairs.size(); ++pair) {
+    const auto [p, q] = kRbmPairs[pair];
+    const float* w = W + int64_t(pair) * n * n;
+    ops::gemm(where, false, true, B, n, n, 1.0f, Z[size_t(q)]->data(), w, 1.0f,
+              F[size_t(p)].data());
+    ops::gemm(where, false, false, B, n, n, 1.0f, Z[size_t(p)]->data(), w, 1.0f,
+              F[size_t(q)].data());
+  }
+  double e = 0.0;
+  for (size_t p = 0; p < 4; ++p)
+    e += ops::kl_energy_sum(where, Z[p]->data(), F[p].data(), p == 0 ? nullptr : bias + p * n,
+                            gradients && p > 0 ? r.grad_z[p - 1].data() : nullptr, B, n, s);
   r.pos_energy = e / double(B);
   return r;
 }

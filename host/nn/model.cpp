@@ -265,7 +265,10 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
   if (prior && prior->n() != n)
     fail_input("model has {} nodes per partition but the RBM prior has {}", n, prior->n());
   std::vector<Tensor> zeta;
-  logits_.resize(static_cast<size_t>(B * 3 * n));
+  // The CUDA step keeps logits and posterior on the device (last_logits()/last_posterior() fetch).
+  const bool on_device = backend_ == Backend::cuda;
+  latents_on_device_ = on_device;
+  logits_.resize(on_device ? 0 : static_cast<size_t>(B * 3 * n));
   const int64_t Bg = sch.global_batch > 0 ? sch.global_batch : B;
   if (sch.first_example < 0 || sch.first_example + B > Bg)
     fail_input("model shard: examples {}..{} are outside the global batch of {}", sch.first_example,
@@ -282,15 +285,23 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
       in = concat_channels(feat, zeta[0]);
     else
       in = concat_channels(feat, concat_channels(zeta[0], zeta[1]));
-    const Tensor logits = enc_head_[size_t(k)]->forward(in, training);
-    const std::vector<float> lk = logits.to_vector();  // B x n -> rows of logits_ (B x 3n)
-    for (int64_t b = 0; b < B; ++b)
-      std::copy_n(lk.data() + b * n, n, logits_.data() + (b * 3 + k) * n);
+    Tensor logits = enc_head_[size_t(k)]->forward(in, training);
+    if (!on_device) {
+      const std::span<const float> lk = logits.host_span();  // B x n -> rows of logits_ (B x 3n)
+      for (int64_t b = 0; b < B; ++b)
+        std::copy_n(lk.data() + b * n, n, logits_.data() + (b * 3 + k) * n);
+    }
     zeta.push_back(
         gumbel_sigmoid_forward(logits, sch.beta, training, sch.seed, kGumbelStream + k, offset));
+    device_latents_[size_t(k)] = on_device ? std::move(logits) : Tensor();
   }
-  const Tensor latent13 = concat_channels(concat_channels(zeta[0], zeta[1]), zeta[2]);
-  posterior_ = latent13.to_vector();
+  Tensor latent13 = concat_channels(concat_channels(zeta[0], zeta[1]), zeta[2]);
+  if (on_device) {
+    posterior_.clear();
+    device_latents_[3] = latent13.clone();
+  } else {
+    posterior_ = latent13.to_vector();
+  }
 
   const Tensor out = run_decoder(decoder_input(latent13, energies), le, training);
   auto [acts, hits] = split_channels(out, 1);
@@ -304,13 +315,36 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
   terms.bce = bce.value;
   terms.kl_weight = sch.kl_weight;
   const bool grads = training && backprop;
-  KlResult kl;
-  if (prior) {
-    const std::vector<float> code = LatentLayout(n).float_codes(energies);
-    kl = kl_terms(*prior, code, logits_, posterior_, B, grads && sch.kl_weight != 0.0f,
-                  Bg == B ? sch.kl_weight : sch.kl_weight * float(B) / float(Bg));
+  const bool kl_grads = grads && sch.kl_weight != 0.0f;
+  // A shard's KL is a mean over its B examples; the gradient is the global batch's.
+  const float kl_weight = Bg == B ? sch.kl_weight : sch.kl_weight * float(B) / float(Bg);
+  // KL gradient (entropy + pos_energy) w.r.t. the latents and, at fixed latents, the logits.
+  std::array<Tensor, 3> kl_gz, kl_gl;
+  if (prior && on_device) {
+    const Tensor code =
+        Tensor::from_host({B, n}, LatentLayout(n).float_codes(energies)).to(backend_);
+    KlTensors kl = kl_terms(*prior, code, std::span<const Tensor>(device_latents_.data(), 3),
+                            std::span<const Tensor>(zeta.data(), 3), kl_grads, kl_weight);
     terms.entropy = kl.entropy;
     terms.pos_energy = kl.pos_energy;
+    kl_gz = std::move(kl.grad_z);
+    kl_gl = std::move(kl.grad_logits);
+  } else if (prior) {
+    const std::vector<float> code = LatentLayout(n).float_codes(energies);
+    const KlResult kl = kl_terms(*prior, code, logits_, posterior_, B, kl_grads, kl_weight);
+    terms.entropy = kl.entropy;
+    terms.pos_energy = kl.pos_energy;
+    if (kl_grads) {
+      std::vector<float> gzk(static_cast<size_t>(B * n)), glk(static_cast<size_t>(B * n));
+      for (int k = 0; k < 3; ++k) {
+        for (int64_t b = 0; b < B; ++b) {
+          std::copy_n(kl.grad_z.data() + (b * 3 + k) * n, n, gzk.data() + b * n);
+          std::copy_n(kl.grad_logits.data() + (b * 3 + k) * n, n, glk.data() + b * n);
+        }
+        kl_gz[size_t(k)] = Tensor::from_host({B, n}, gzk);
+        kl_gl[size_t(k)] = Tensor::from_host({B, n}, glk);
+      }
+    }
   }
   if (!grads) return terms;
   if (Bg != B) {  // the losses are means over this shard; the gradient is the global batch's
@@ -328,22 +362,11 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
   gz.push_back(std::move(g0));
   gz.push_back(std::move(g1));
   gz.push_back(std::move(g2));
-  // KL gradient (entropy + pos_energy) w.r.t. the latents and, at fixed latents, the logits.
-  std::vector<Tensor> gkl_logits(3);
-  if (!kl.grad_z.empty()) {
-    std::vector<float> gzk(static_cast<size_t>(B * n)), glk(static_cast<size_t>(B * n));
-    for (int k = 0; k < 3; ++k) {
-      for (int64_t b = 0; b < B; ++b) {
-        std::copy_n(kl.grad_z.data() + (b * 3 + k) * n, n, gzk.data() + b * n);
-        std::copy_n(kl.grad_logits.data() + (b * 3 + k) * n, n, glk.data() + b * n);
-      }
-      gz[size_t(k)] = sum(std::move(gz[size_t(k)]), Tensor::from_host({B, n}, gzk).to(backend_));
-      gkl_logits[size_t(k)] = Tensor::from_host({B, n}, glk).to(backend_);
-    }
-  }
+  if (kl_grads && prior)
+    for (int k = 0; k < 3; ++k) gz[size_t(k)] = sum(std::move(gz[size_t(k)]), kl_gz[size_t(k)]);
   for (int k = 2; k >= 0; --k) {
     Tensor gl = gumbel_sigmoid_backward(gz[size_t(k)], zeta[size_t(k)], sch.beta);
-    if (!kl.grad_z.empty()) gl = sum(std::move(gl), gkl_logits[size_t(k)]);
+    if (kl_grads && prior) gl = sum(std::move(gl), kl_gl[size_t(k)]);
     const Tensor gin = enc_head_[size_t(k)]->backward(gl);
     auto [gfeat, gprev] = split_channels(gin, enc_features_);
     auto [glow, genergy] = append_energy_channel_backward(enc_high_[size_t(k)]->backward(gfeat));
@@ -357,6 +380,25 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
     }
   }
   return terms;
+}
+
+const std::vector<float>& Calo4pQVAE::last_posterior() const {
+  if (latents_on_device_ && posterior_.empty() && device_latents_[3].numel() > 0)
+    posterior_ = device_latents_[3].to_vector();
+  return posterior_;
+}
+
+const std::vector<float>& Calo4pQVAE::last_logits() const {
+  if (latents_on_device_ && logits_.empty() && device_latents_[0].numel() > 0) {
+    const int64_t n = device_latents_[0].dim(1), B = device_latents_[0].dim(0);
+    logits_.resize(static_cast<size_t>(B * 3 * n));
+    for (int k = 0; k < 3; ++k) {
+      const std::vector<float> lk = device_latents_[size_t(k)].to_vector();
+      for (int64_t b = 0; b < B; ++b)
+        std::copy_n(lk.data() + b * n, n, logits_.data() + (b * 3 + k) * n);
+    }
+  }
+  return logits_;
 }
 
 void Calo4pQVAE::check_decode_input(std::span<const uint8_t> states,

@@ -5,6 +5,7 @@
 // + kl_weight * (entropy + pos_energy) (research/caloqvae.md section 5; the KL terms need the RBM
 // prior, which the trainer trains beside the model with its own centred CD-k/PCD update, section
 // 6).
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -87,9 +88,10 @@ class Calo4pQVAE {
                        bool training, const Rbm* prior = nullptr, bool backprop = true);
 
   // Posterior partitions 1..3 of the last train_step (B x 3n, relaxed in training), host floats.
-  const std::vector<float>& last_posterior() const { return posterior_; }
-  // Encoder logits of the last train_step (B x 3n, partition order 1..3), host floats.
-  const std::vector<float>& last_logits() const { return logits_; }
+  // On the GPU they stay on the device until asked for here (one download per call after a step).
+  const std::vector<float>& last_posterior() const;
+  // Encoder logits of the last train_step (B x 3n, partition order 1..3), host floats (likewise).
+  const std::vector<float>& last_logits() const;
 
   // Sets the output biases from the data (a fresh model predicts u ~ 0 where hits sit at u ~ 5-12,
   // and that first error would dominate the latents' gradients): the energy head's bias to the
@@ -131,7 +133,11 @@ class Calo4pQVAE {
   std::unique_ptr<Sequential> dec_hit_;  // hit head
   Conv3d* act_out_ = nullptr;            // last conv of each head (bias initialised from data)
   Conv3d* hit_out_ = nullptr;
-  std::vector<float> posterior_, logits_;
+  // Host copies of the last step's posterior and logits; on the GPU filled from device_latents_
+  // (logits of partitions 1..3, then the (B, 3n) posterior) on first use.
+  mutable std::vector<float> posterior_, logits_;
+  mutable bool latents_on_device_ = false;
+  std::array<Tensor, 4> device_latents_;
   int64_t enc_features_ = 0;
 };
 

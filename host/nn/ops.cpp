@@ -8,6 +8,7 @@
 #include "host/nn/conv_cpu.hpp"
 #include "host/nn/conv_rows.hpp"
 #include "kernels/nn/activations.hpp"
+#include "kernels/nn/kl_math.hpp"
 #include "kernels/philox.hpp"
 
 namespace calo::nn::ops {
@@ -266,6 +267,26 @@ double bce_sum(Backend where, const float* logits, const float* targets, float* 
     acc += bce_logits_term(logits[i], targets[i]);
     grad[i] = bce_logits_grad(logits[i], targets[i], scale);
   }
+  return acc;
+}
+
+double kl_entropy_sum(Backend where, const float* logits, const float* z, float* grad_logits,
+                      float* grad_z, int64_t n, double scale) {
+  if (where == Backend::cuda) return gpu::kl_entropy_sum(logits, z, grad_logits, grad_z, n, scale);
+  double acc = 0.0;  // in index order, as kl_terms sums
+  for (int64_t i = 0; i < n; ++i)
+    acc += kl_entropy_unit(logits[i], z[i], scale, grad_logits ? grad_logits + i : nullptr,
+                           grad_z ? grad_z + i : nullptr);
+  return acc;
+}
+
+double kl_energy_sum(Backend where, const float* z, const float* f, const float* bias,
+                     float* grad_z, int64_t rows, int64_t n, double scale) {
+  if (where == Backend::cuda) return gpu::kl_energy_sum(z, f, bias, grad_z, rows, n, scale);
+  double acc = 0.0;
+  for (int64_t k = 0; k < rows * n; ++k)
+    acc +=
+        kl_energy_unit(z[k], f[k], bias ? bias[k % n] : 0.0f, scale, grad_z ? grad_z + k : nullptr);
   return acc;
 }
 

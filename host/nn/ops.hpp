@@ -67,6 +67,14 @@ double wmse_sum(Backend where, const float* u, const float* uhat, float* grad, i
                 float scale);
 double bce_sum(Backend where, const float* logits, const float* targets, float* grad, int64_t n,
                float scale);
+// KL entropy over n posterior units (kernels/nn/kl_math.hpp kl_entropy_unit); gradients into
+// grad_logits and grad_z (overwritten) unless they are null.
+double kl_entropy_sum(Backend where, const float* logits, const float* z, float* grad_logits,
+                      float* grad_z, int64_t n, double scale);
+// KL energy of a (rows x n) partition block z with coupling fields f and per-unit bias (null: no
+// bias, the clamped partition 0) (kl_energy_unit); the gradient is added to grad_z unless null.
+double kl_energy_sum(Backend where, const float* z, const float* f, const float* bias,
+                     float* grad_z, int64_t rows, int64_t n, double scale);
 void combine_train(Backend where, const float* acts, const float* u_true, float* y, int64_t n,
                    float slope);
 void combine_train_backward(Backend where, const float* gy, const float* acts, const float* u_true,

@@ -73,6 +73,12 @@ double wmse_sum(const float*, const float*, float*, int64_t, float, float) {
 double bce_sum(const float*, const float*, float*, int64_t, float) {
   no_cuda("bce_sum");
 }
+double kl_entropy_sum(const float*, const float*, float*, float*, int64_t, double) {
+  no_cuda("kl_entropy_sum");
+}
+double kl_energy_sum(const float*, const float*, const float*, float*, int64_t, int64_t, double) {
+  no_cuda("kl_energy_sum");
+}
 void combine_train(const float*, const float*, float*, int64_t, float) {
   no_cuda("combine_train");
 }

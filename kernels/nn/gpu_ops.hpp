@@ -33,6 +33,10 @@ void add_inplace(float* y, const float* x, int64_t n);
 void hit_target(const float* u, float* t, int64_t n);
 double wmse_sum(const float* u, const float* uhat, float* grad, int64_t n, float w, float scale);
 double bce_sum(const float* logits, const float* targets, float* grad, int64_t n, float scale);
+double kl_entropy_sum(const float* logits, const float* z, float* grad_logits, float* grad_z,
+                      int64_t n, double scale);
+double kl_energy_sum(const float* z, const float* f, const float* bias, float* grad_z, int64_t rows,
+                     int64_t n, double scale);
 void combine_train(const float* acts, const float* u_true, float* y, int64_t n, float slope);
 void combine_train_backward(const float* gy, const float* acts, const float* u_true, float* gx,
                             int64_t n, float slope);

@@ -10,6 +10,7 @@
 #include "kernels/device_memory.hpp"
 #include "kernels/nn/activations.hpp"
 #include "kernels/nn/gpu_ops.hpp"
+#include "kernels/nn/kl_math.hpp"
 #include "kernels/philox.hpp"
 
 namespace calo::nn::gpu {
@@ -230,6 +231,25 @@ __global__ void k_bce(const float* x, const float* t, float* grad, int64_t n, fl
   if (threadIdx.x == 0) part[blockIdx.x] = acc;
 }
 
+__global__ void k_kl_entropy(const float* l, const float* z, float* gl, float* gz, int64_t n,
+                             double scale, double* part) {
+  double acc = 0.0;
+  CALO_GRID_LOOP(i, n) {
+    acc += kl_entropy_unit(l[i], z[i], scale, gl ? gl + i : nullptr, gz ? gz + i : nullptr);
+  }
+  acc = block_sum(acc);
+  if (threadIdx.x == 0) part[blockIdx.x] = acc;
+}
+__global__ void k_kl_energy(const float* z, const float* f, const float* bias, float* gz,
+                            int64_t total, int64_t n, double scale, double* part) {
+  double acc = 0.0;
+  CALO_GRID_LOOP(k, total) {
+    acc += kl_energy_unit(z[k], f[k], bias ? bias[k % n] : 0.0f, scale, gz ? gz + k : nullptr);
+  }
+  acc = block_sum(acc);
+  if (threadIdx.x == 0) part[blockIdx.x] = acc;
+}
+
 __global__ void k_combine_train(const float* a, const float* u, float* y, int64_t n, float slope) {
   CALO_GRID_LOOP(i, n) {
     y[i] = combine_train_f(a[i], u[i], slope);
@@ -423,6 +443,22 @@ double wmse_sum(const float* u, const float* uhat, float* grad, int64_t n, float
 double bce_sum(const float* logits, const float* targets, float* grad, int64_t n, float scale) {
   double* part = alloc_partials();
   k_bce<<<kLossBlocks, kThreads>>>(logits, targets, grad, n, scale, part);
+  CALO_CUDA_CHECK_LAUNCH();
+  return finish_partials(part);
+}
+
+double kl_entropy_sum(const float* logits, const float* z, float* grad_logits, float* grad_z,
+                      int64_t n, double scale) {
+  double* part = alloc_partials();
+  k_kl_entropy<<<kLossBlocks, kThreads>>>(logits, z, grad_logits, grad_z, n, scale, part);
+  CALO_CUDA_CHECK_LAUNCH();
+  return finish_partials(part);
+}
+
+double kl_energy_sum(const float* z, const float* f, const float* bias, float* grad_z, int64_t rows,
+                     int64_t n, double scale) {
+  double* part = alloc_partials();
+  k_kl_energy<<<kLossBlocks, kThreads>>>(z, f, bias, grad_z, rows * n, n, scale, part);
   CALO_CUDA_CHECK_LAUNCH();
   return finish_partials(part);
 }

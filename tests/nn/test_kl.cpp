@@ -9,11 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "host/backend.hpp"
 #include "host/nn/adam.hpp"
 #include "host/nn/gumbel.hpp"
 #include "host/nn/losses.hpp"
 #include "host/nn/model.hpp"
 #include "host/topology/graph.hpp"
+#include "kernels/nn/kl_math.hpp"
 #include "kernels/philox.hpp"
 #include "kernels/transform.hpp"
 #include "samplers/rbm.hpp"
@@ -212,6 +214,87 @@ TEST(KlTerms, ModelGradientMatchesFiniteDifferences) {
   }
   EXPECT_GT(checked, 40);
   EXPECT_GT(nonzero, checked / 4) << "the KL gradient should not be trivially zero";
+}
+
+// The per-unit functions both paths call (kernels/nn/kl_math.hpp): their gradients are the
+// derivatives of their values.
+TEST(KlTerms, SharedUnitGradientsAreTheDerivatives) {
+  const double s = 0.7, h = 1e-3;
+  for (const float l : {-3.0f, -0.4f, 0.0f, 1.3f, 6.0f})
+    for (const float z : {0.0f, 0.25f, 0.9f, 1.0f}) {
+      float gl = 0, gz = 0;
+      kl_entropy_unit(l, z, s, &gl, &gz);
+      // at fixed z: d/dl of [z ln sigma(l) + (1-z) ln(1-sigma(l))] = z - sigma(l)
+      const double dl = (kl_entropy_unit(float(l + h), z, 1.0, nullptr, nullptr) -
+                         kl_entropy_unit(float(l - h), z, 1.0, nullptr, nullptr)) /
+                        (2 * h);
+      EXPECT_NEAR(gl, s * dl, 1e-4) << l << " " << z;
+      EXPECT_FLOAT_EQ(gz, float(s * l));
+    }
+  for (const float f : {-2.0f, 0.0f, 1.5f})
+    for (const float b : {-0.5f, 0.0f, 0.8f}) {
+      float g = 0.25f;  // added to
+      const double e = kl_energy_unit(0.6f, f, b, s, &g);
+      EXPECT_NEAR(e, -0.5 * 0.6 * f - b * 0.6, 1e-6);
+      EXPECT_NEAR(g, 0.25 + s * (-b - f), 1e-6);
+    }
+}
+
+struct KlCase {
+  Rbm rbm;
+  int64_t B = 5;
+  std::vector<float> code, logits, z;  // (B, n), (B, 3n), (B, 3n)
+  KlCase() : rbm(tiny_rbm(6, 0.6f, 9)) {
+    const int n = rbm.n();
+    for (int64_t i = 0; i < B * n; ++i) code.push_back(float(uniform(3, 0, uint64_t(i)) < 0.5));
+    for (int64_t i = 0; i < B * 3 * n; ++i) {
+      logits.push_back(4.0f * uniform(3, 1, uint64_t(i)) - 2.0f);
+      z.push_back(uniform(3, 2, uint64_t(i)));
+    }
+  }
+  // Partition k+1's block of a (B, 3n) array as a (B, n) tensor on `where`.
+  Tensor part(const std::vector<float>& v, int k, Backend where) const {
+    const int64_t n = rbm.n();
+    std::vector<float> out(size_t(B * n));
+    for (int64_t b = 0; b < B; ++b) std::copy_n(v.data() + (b * 3 + k) * n, n, out.data() + b * n);
+    return Tensor::from_host({B, n}, out).to(where);
+  }
+  // The tensor version on `where` against the span version (the CPU reference).
+  void check(Backend where, double tol) const {
+    const int64_t n = rbm.n();
+    const KlResult ref = kl_terms(rbm, code, logits, z, B, true, 0.8f);
+    std::array<Tensor, 3> l, q;
+    for (int k = 0; k < 3; ++k) {
+      l[size_t(k)] = part(logits, k, where);
+      q[size_t(k)] = part(z, k, where);
+    }
+    const Tensor c = Tensor::from_host({B, n}, code).to(where);
+    const KlTensors got = kl_terms(rbm, c, l, q, true, 0.8f);
+    EXPECT_NEAR(got.entropy, ref.entropy, 1e-12 * (1 + std::fabs(ref.entropy)));
+    EXPECT_NEAR(got.pos_energy, ref.pos_energy, 1e-12 * (1 + std::fabs(ref.pos_energy)));
+    for (int k = 0; k < 3; ++k) {
+      const std::vector<float> gl = got.grad_logits[size_t(k)].to_vector(),
+                               gz = got.grad_z[size_t(k)].to_vector();
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t i = 0; i < n; ++i) {
+          const size_t r = size_t((b * 3 + k) * n + i), t = size_t(b * n + i);
+          EXPECT_NEAR(gl[t], ref.grad_logits[r], tol * (1 + std::fabs(ref.grad_logits[r])));
+          EXPECT_NEAR(gz[t], ref.grad_z[r], tol * (1 + std::fabs(ref.grad_z[r])));
+        }
+    }
+    EXPECT_NE(ref.pos_energy, 0.0);
+  }
+};
+
+// The tensor version (what the CUDA step runs) on the host equals the span version: same shared
+// functions, same GEMMs, so the gradients are bit-equal.
+TEST(KlTerms, TensorVersionEqualsSpanVersion) {
+  KlCase().check(Backend::cpu, 0.0);
+}
+
+TEST(KlTerms, CudaMatchesCpu) {
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  KlCase().check(Backend::cuda, 1e-5);  // cuBLAS may sum the couplings in another order
 }
 
 }  // namespace
