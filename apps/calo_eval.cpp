@@ -1,15 +1,18 @@
-// calo_eval: CaloChallenge Dataset-2 evaluation of a generated shower file against a reference:
+// calo_eval: CaloChallenge evaluation of a generated shower file against a reference (datasets
+// 1-photons, 1-pions, 2 and 3, or any binning XML):
 // high-level features, FPD/KPD on the 362-dim feature vector (JetNet algorithm), PRDC, the DNN
 // classifiers (cls-low, cls-low-normed, cls-high), separation powers, gnuplot plots (histograms,
 // per-layer histograms, average-shower images), metrics.json and report.md; --floor measures the
 // same metrics for two Geant4 samples of the generated sample's size.
 //   calo_eval --reference dataset_2_2.hdf5 --generated gen.h5 --out eval_dir
+//             [--dataset 1-photons|1-pions|2|3 | --binning FILE.xml] [--threshold MEV]
 //             [--floor dataset_2_1.hdf5 | --floor split] [--prdc] [--classifier cls-high ...]
 //             [--rbm-energies encoded=enc.csv --rbm-energies classical=cls.csv ...]
 #include <CLI/CLI.hpp>
 #include <csignal>
 
 #include <iostream>
+#include <optional>
 
 #include "host/backend.hpp"
 #include "host/error.hpp"
@@ -19,17 +22,28 @@
 
 int main(int argc, char** argv) {
   calo::apply_runtime_policy(argc, argv, calo::BlasThreads::library);
-  CLI::App app{
-      "CaloChallenge Dataset-2 evaluation: FPD, KPD, PRDC, classifiers, separation powers, plots"};
+  CLI::App app{"CaloChallenge evaluation: FPD, KPD, PRDC, classifiers, separation powers, plots"};
   calo::eval::EvalOptions o;
   auto& p = o.pair;
   std::vector<std::string> rbm;
-  std::string log_level = "info", backend = "cpu";
+  std::string log_level = "info", backend = "cpu", dataset = "2", binning;
+  std::optional<double> threshold;
   bool no_fpd = false, no_plots = false;
   app.add_option("--reference", o.reference, "reference (Geant4) shower file, HDF5")->required();
   app.add_option("--generated", o.generated, "generated shower file, HDF5")->required();
   app.add_option("--out", o.out_dir, "output directory for metrics.json, report.md, plots")
       ->required();
+  auto* ds_opt = app.add_option("--dataset", dataset,
+                                "CaloChallenge dataset: 1-photons, 1-pions, 2 (default) or 3")
+                     ->check(CLI::IsMember({"1-photons", "1-pions", "2", "3"}));
+  app.add_option("--binning", binning,
+                 "a CaloChallenge binning XML instead of --dataset (photon/pion files get "
+                 "dataset-1 conventions)")
+      ->check(CLI::ExistingFile)
+      ->excludes(ds_opt);
+  app.add_option("--threshold", threshold,
+                 "voxel threshold in MeV (default: evaluate.py's, 1 for dataset 1, 0.0151515 "
+                 "for 2 and 3)");
   app.add_option("--rbm-energies", rbm,
                  "NAME=FILE.csv with one RBM energy per line (repeatable), histogrammed together");
   app.add_option("--fpd-min-samples", p.fpd.min_samples, "FPD smallest batch (CaloChallenge 10000)")
@@ -80,6 +94,13 @@ int main(int argc, char** argv) {
   std::signal(SIGXFSZ, SIG_IGN);  // a file-size limit fails the write (EFBIG), reported in one line
   try {
     calo::init_logging(log_level);
+    if (!binning.empty())
+      o.dataset = calo::eval::EvalDataset::from_binning(binning, threshold);
+    else if (dataset == "2" && !threshold)
+      o.dataset = calo::eval::EvalDataset::dataset2();
+    else
+      o.dataset = calo::eval::EvalDataset::from_geometry(calo::Geometry::dataset(dataset), dataset,
+                                                         dataset[0] == '1', threshold);
     p.kpd.seed = p.fpd.seed;
     p.cls.seed = p.fpd.seed;
     p.cls.backend = calo::parse_backend(backend);

@@ -9,7 +9,10 @@
 //   OPENBLAS_NUM_THREADS=1   calo4pq parallelises around its GEMMs with OpenMP (host/parallel.hpp);
 //                            a second, pthread-based pool in OpenBLAS would spin in sched_yield
 //                            against it (37% of a training profile).
-// A variable the user sets wins (OMP_WAIT_POLICY, GOMP_SPINCOUNT, OPENBLAS_NUM_THREADS);
+//   OPENBLAS_CORETYPE        only when OpenBLAS did not recognise the CPU and fell back to its
+//                            SSE3 Prescott kernels: SkylakeX on AVX-512, Haswell on AVX2 + FMA.
+// A variable the user sets wins (OMP_WAIT_POLICY, GOMP_SPINCOUNT, OPENBLAS_NUM_THREADS,
+// OPENBLAS_CORETYPE);
 // CALO_RUNTIME_POLICY=off disables all of this.
 namespace calo {
 

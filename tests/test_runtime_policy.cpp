@@ -1,6 +1,7 @@
 // host/runtime_policy: the apps' thread settings reach libgomp and OpenBLAS (which read them
 // before main) by a single re-exec, and a user's own setting wins. The child re-executes this
 // test binary, whose probe (below) writes what it sees and exits.
+#include <cblas.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,21 +25,24 @@ const bool probe = [] {
   const char* out = std::getenv("CALO_POLICY_PROBE");
   if (!out) return false;
   std::ofstream(out) << env_or("OMP_WAIT_POLICY", "-") << " " << env_or("OPENBLAS_NUM_THREADS", "-")
-                     << " " << env_or("CALO_RUNTIME_POLICY", "-") << "\n";
+                     << " " << env_or("CALO_RUNTIME_POLICY", "-") << "\n"
+                     << env_or("OPENBLAS_CORETYPE", "-") << "\n";
   std::_Exit(0);
 }();
 
 // Runs apply_runtime_policy in a child with `set` applied to a clean environment; returns what the
-// probe saw ("" if the child never reached it).
-std::string child_environment(const std::string& set, calo::BlasThreads blas) {
+// probe saw ("" if the child never reached it): line 1 the thread settings, line 2 (with
+// `core_line`) OPENBLAS_CORETYPE.
+std::string child_environment(const std::string& set, calo::BlasThreads blas,
+                              bool core_line = false) {
   const std::string out = (std::filesystem::temp_directory_path() /
                            ("calo_policy_" + std::to_string(getpid()) + ".txt"))
                               .string();
   std::filesystem::remove(out);
   const pid_t pid = fork();
   if (pid == 0) {
-    for (const char* v :
-         {"OMP_WAIT_POLICY", "OPENBLAS_NUM_THREADS", "GOMP_SPINCOUNT", "CALO_RUNTIME_POLICY"})
+    for (const char* v : {"OMP_WAIT_POLICY", "OPENBLAS_NUM_THREADS", "GOMP_SPINCOUNT",
+                          "CALO_RUNTIME_POLICY", "OPENBLAS_CORETYPE"})
       unsetenv(v);
     if (!set.empty()) {
       const size_t eq = set.find('=');
@@ -56,6 +60,7 @@ std::string child_environment(const std::string& set, calo::BlasThreads blas) {
   std::ifstream in(out);
   std::string line;
   std::getline(in, line);
+  if (core_line) std::getline(in, line);
   std::filesystem::remove(out);
   return line;
 }
@@ -75,6 +80,24 @@ TEST(RuntimePolicy, TheUsersSettingWins) {
             "passive 4 applied");
   // GOMP_SPINCOUNT is the user's own wait tuning: the policy leaves the wait alone.
   EXPECT_EQ(child_environment("GOMP_SPINCOUNT=1000", calo::BlasThreads::serial), "- 1 applied");
+}
+
+// OpenBLAS falls back to its SSE3 Prescott kernels on CPUs it does not know; only then does the
+// policy choose kernels (from the CPU's instruction set), and a user's choice wins.
+TEST(RuntimePolicy, OpenBlasCoreTypeOnlyOverridesThePrescottFallback) {
+  const std::string detected = openblas_get_corename();  // this process: no policy applied
+  const std::string set = child_environment("", calo::BlasThreads::library, true);
+  if (detected != "Prescott") {
+    EXPECT_EQ(set, "-") << "OpenBLAS chose " << detected << " itself";
+  } else {
+    __builtin_cpu_init();
+    const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    EXPECT_EQ(set, avx512 ? "SkylakeX" : avx2 ? "Haswell" : "-");
+  }
+  EXPECT_EQ(child_environment("OPENBLAS_CORETYPE=Sandybridge", calo::BlasThreads::library, true),
+            "Sandybridge");
 }
 
 TEST(RuntimePolicy, OffKeepsTheInheritedEnvironment) {

@@ -29,30 +29,32 @@ ClassifierData classifier_data(const std::string& mode, const ShowerBlock& voxel
   }
   if (mode != "cls-low" && mode != "cls-low-normed")
     fail_input("classifier '{}': expected one of cls-low, cls-low-normed, cls-high", mode);
-  if (voxels.rows != t.rows || voxels.num_voxels != kVoxels)
+  const EvalDataset* ds = t.dataset.get();
+  const int nv = ds->n_voxels();
+  if (voxels.rows != t.rows || voxels.num_voxels != nv)
     fail("classifier {}: {} voxel rows of {} for {} feature rows", mode, voxels.rows,
          voxels.num_voxels, t.rows);
   const ShowerBlock* v = &voxels;
   const FeatureTable* ft = &t;
   if (mode == "cls-low") {
-    d.dims = 1 + kVoxels;
-    d.fill = [v](int64_t i, float* out) {
+    d.dims = 1 + nv;
+    d.fill = [v, ds, nv](int64_t i, float* out) {
       const double e = v->energies[static_cast<size_t>(i)];
       out[0] = static_cast<float>(std::log10(e));
-      const float* s = v->showers.data() + i * kVoxels;
-      for (int k = 0; k < kVoxels; ++k) out[1 + k] = static_cast<float>(thresholded(s[k]) / e);
+      const float* s = v->showers.data() + i * nv;
+      for (int k = 0; k < nv; ++k) out[1 + k] = static_cast<float>(ds->thresholded(s[k]) / e);
     };
   } else {
-    d.dims = 1 + kVoxels + kLayers;
-    d.fill = [v, ft](int64_t i, float* out) {
+    d.dims = 1 + nv + t.layers;
+    d.fill = [v, ft, ds, nv](int64_t i, float* out) {
       out[0] = static_cast<float>(std::log10(static_cast<double>(v->energies[size_t(i)])));
-      const float* s = v->showers.data() + i * kVoxels;
-      for (int l = 0; l < kLayers; ++l) {
+      const float* s = v->showers.data() + i * nv;
+      for (int l = 0; l < ft->layers; ++l) {
         const double el = ft->layer(ft->e_layer, i, l);
-        for (int k = 0; k < kAlpha * kRadii; ++k)
-          out[1 + l * kAlpha * kRadii + k] =
-              static_cast<float>(s[l * kAlpha * kRadii + k] / (el + 1e-16));
-        out[1 + kVoxels + l] = static_cast<float>(std::log10(el + 1e-8));
+        const int off = ds->layer_offset(l), n = ds->layer_voxels(l);
+        for (int k = 0; k < n; ++k)
+          out[1 + off + k] = static_cast<float>(s[off + k] / (el + 1e-16));
+        out[1 + nv + l] = static_cast<float>(std::log10(el + 1e-8));
       }
     };
   }

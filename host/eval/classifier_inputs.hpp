@@ -1,13 +1,13 @@
 #pragma once
 // Inputs of the CaloChallenge DNN classifiers (evaluate.py prepare_*_data_for_classifier), one
 // row per shower, built on demand so a 100k-shower file is never copied into a second matrix:
-//   cls-low         [log10 E_inc, voxel / E_inc x 6480]                       6481 inputs
-//   cls-low-normed  [log10 E_inc, voxel / (E_layer + 1e-16) x 6480,
-//                    log10(E_layer + 1e-8) x 45]                                6526 inputs
-//   cls-high        the 362-feature FPD vector (features.hpp)                    362 inputs
-// cls-low thresholds the voxels at 15.15 keV. cls-low-normed divides the voxels as read from the
-// file (evaluate.py passes no threshold there) by the thresholded layer energies, exactly as the
-// official script does.
+//   cls-low         [log10 E_inc, voxel / E_inc x V]                  (dataset 2: 6481 inputs)
+//   cls-low-normed  [log10 E_inc, voxel / (E_layer + 1e-16) x V,
+//                    log10(E_layer + 1e-8) x L]                         (dataset 2: 6526 inputs)
+//   cls-high        the FPD vector (features.hpp)                       (dataset 2: 362 inputs)
+// with V voxels and L layers with voxels. cls-low thresholds the voxels (dataset 2: 15.15 keV).
+// cls-low-normed divides the voxels as read from the file (evaluate.py passes no threshold there)
+// by the thresholded layer energies, exactly as the official script does.
 #include <cstdint>
 #include <functional>
 #include <memory>

@@ -26,11 +26,10 @@ std::vector<double> column(const FeatureTable& t, const std::vector<double>& v, 
   return out;
 }
 
-std::vector<double> ratio(const FeatureTable& t, double lo_gev = 0, double hi_gev = 1e30) {
+std::vector<double> ratio(const FeatureTable& t, double lo_mev = 0, double hi_mev = 1e300) {
   std::vector<double> out;
   for (int64_t i = 0; i < t.rows; ++i)
-    if (t.e_inc[i] >= lo_gev * 1e3 && t.e_inc[i] < hi_gev * 1e3)
-      out.push_back(t.e_tot[i] / t.e_inc[i]);
+    if (t.e_inc[i] >= lo_mev && t.e_inc[i] < hi_mev) out.push_back(t.e_tot[i] / t.e_inc[i]);
   return out;
 }
 
@@ -44,10 +43,6 @@ int64_t entries_in(const std::vector<double>& v, const std::vector<double>& edge
   for (double x : v) n += x >= edges.front() && x <= edges.back() ? 1 : 0;
   return n;
 }
-
-// Incident-energy windows of the quality checks (the seed paper's Fig. 6 showed a low bias there).
-constexpr std::pair<double, double> kQualityWindowsGeV[] = {
-    {5, 10}, {40, 50}, {80, 100}, {150, 200}};
 
 double mean_of(const std::vector<double>& v) {
   double s = 0;
@@ -64,12 +59,14 @@ double finite_mean(const std::vector<double>& v) {
   return n ? s / n : std::numeric_limits<double>::quiet_NaN();
 }
 
-// Values of a per-layer feature pooled over layers [l0, l1), only layers with energy.
-std::vector<double> pooled(const FeatureTable& t, const std::vector<double>& v, int l0, int l1) {
+// Values of a per-layer feature pooled over all feature layers (only the layers binned in alpha
+// when `alpha_only`), only layers with energy.
+std::vector<double> pooled(const FeatureTable& t, const std::vector<double>& v, bool alpha_only) {
   std::vector<double> out;
   for (int64_t i = 0; i < t.rows; ++i)
-    for (int l = l0; l < l1; ++l)
-      if (t.layer(t.e_layer, i, l) > 0) out.push_back(t.layer(v, i, l));
+    for (int l = 0; l < t.layers; ++l)
+      if (t.layer(t.e_layer, i, l) > 0 && (!alpha_only || t.dataset->alpha_binned[size_t(l)]))
+        out.push_back(t.layer(v, i, l));
   return out;
 }
 std::vector<double> group_sum(const FeatureTable& t, const std::vector<double>& v, int l0, int l1,
@@ -85,11 +82,6 @@ std::vector<double> group_sum(const FeatureTable& t, const std::vector<double>& 
 
 }  // namespace
 
-const std::vector<std::pair<double, double>>& einc_windows_gev() {
-  static const std::vector<std::pair<double, double>> w{{5, 10}, {40, 50}, {80, 100}, {150, 200}};
-  return w;
-}
-
 // Histogram conventions (issue 13, item 5), where calo_eval and evaluate.py can differ:
 // - Top edge. evaluate.py takes logspace(log10(thr), log10(max), n) of the float32 reference
 //   maximum, so whether the single maximum entry lands in the last bin or just above it (and is
@@ -103,8 +95,8 @@ const std::vector<std::pair<double, double>>& einc_windows_gev() {
 //   reference layer that is always empty makes evaluate.py's logspace run to log10(0) = -inf and
 //   np.histogram fail; calo_eval gives 0 when the generated layer is empty too (the samples
 //   agree) and NaN otherwise.
-std::vector<double> energy_edges(double top, int n) {
-  std::vector<double> e = logspace10(std::log10(kThresholdMeV), std::log10(top), n);
+std::vector<double> energy_edges(double top, int n, double threshold_mev) {
+  std::vector<double> e = logspace10(std::log10(threshold_mev), std::log10(top), n);
   e.back() = top;
   return e;
 }
@@ -118,16 +110,20 @@ double separation_power_of(const std::vector<double>& a, const std::vector<doubl
 }
 
 SeparationPowers separation_powers(const FeatureTable& ref, const FeatureTable& gen) {
+  const EvalDataset& d = *ref.dataset;
+  CALO_ASSERT(ref.layers == gen.layers);
   SeparationPowers s;
   s.etot_einc = sep(ratio(ref), ratio(gen), linspace(0.5, 1.5, 101));
-  for (auto [lo, hi] : einc_windows_gev())
+  for (const EincWindow& w : d.einc_windows)
     s.etot_einc_windows.push_back(
-        sep(ratio(ref, lo, hi), ratio(gen, lo, hi), linspace(0.5, 1.5, 101)));
-  for (int l = 0; l < kLayers; ++l) {
+        sep(ratio(ref, w.lo_mev, w.hi_mev), ratio(gen, w.lo_mev, w.hi_mev), w.edges));
+  for (int l = 0; l < ref.layers; ++l) {
+    const LayerRanges rg = d.ranges(l);
     const auto er = column(ref, ref.e_layer, l), eg = column(gen, gen.e_layer, l);
     const double mx = *std::max_element(er.begin(), er.end());
-    if (mx >= kThresholdMeV) {
-      s.e_layer.push_back(sep(er, eg, energy_edges(mx, 40)));
+    s.layers.push_back(d.layers[size_t(l)]);
+    if (mx >= d.threshold_mev) {
+      s.e_layer.push_back(sep(er, eg, energy_edges(mx, 40, d.threshold_mev)));
     } else {  // the reference layer is always empty
       const double mg = *std::max_element(eg.begin(), eg.end());
       s.e_layer.push_back(mg > 0 ? std::numeric_limits<double>::quiet_NaN() : 0.0);
@@ -136,12 +132,15 @@ SeparationPowers separation_powers(const FeatureTable& ref, const FeatureTable& 
                    double b, int n) {
       out.push_back(sep(column(ref, ref.*m, l), column(gen, gen.*m, l), linspace(a, b, n)));
     };
-    add(s.ec_eta, &FeatureTable::ec_eta, -30, 30, 101);
-    add(s.ec_phi, &FeatureTable::ec_phi, -30, 30, 101);
-    add(s.width_eta, &FeatureTable::width_eta, 0, 30, 101);
-    add(s.width_phi, &FeatureTable::width_phi, 0, 30, 101);
-    add(s.ec_r, &FeatureTable::ec_r, 0, 42, 101);
-    add(s.width_r, &FeatureTable::width_r, 0, 20, 101);
+    if (d.alpha_binned[size_t(l)]) {
+      s.alpha_layers.push_back(d.layers[size_t(l)]);
+      add(s.ec_eta, &FeatureTable::ec_eta, rg.ec_lo, rg.ec_hi, 101);
+      add(s.ec_phi, &FeatureTable::ec_phi, rg.ec_lo, rg.ec_hi, 101);
+      add(s.width_eta, &FeatureTable::width_eta, 0, rg.width_hi, 101);
+      add(s.width_phi, &FeatureTable::width_phi, 0, rg.width_hi, 101);
+    }
+    add(s.ec_r, &FeatureTable::ec_r, 0, rg.ec_r_hi, 101);
+    add(s.width_r, &FeatureTable::width_r, 0, rg.width_r_hi, 101);
     add(s.sparsity, &FeatureTable::sparsity, 0, 1, 21);
   }
   return s;
@@ -184,15 +183,16 @@ nlohmann::json shower_means(const FeatureTable& ref, const FeatureTable& gen) {
                           {"generated_showers", g.size()}};
   };
   jm["etot_einc"] = ratio_entry(ratio(ref), ratio(gen));
-  for (const auto& [lo, hi] : kQualityWindowsGeV) {
-    nlohmann::json w = ratio_entry(ratio(ref, lo, hi), ratio(gen, lo, hi));
-    w["einc_gev"] = {lo, hi};
+  for (const EincWindow& ew : ref.dataset->einc_windows) {
+    nlohmann::json w =
+        ratio_entry(ratio(ref, ew.lo_mev, ew.hi_mev), ratio(gen, ew.lo_mev, ew.hi_mev));
+    w["einc_gev"] = {ew.lo_mev / 1e3, ew.hi_mev / 1e3};
     jm["etot_einc_windows"].push_back(w);
   }
   auto per_ring = [](const FeatureTable& t, const std::vector<double>& v) {
-    std::vector<double> m(kRadii, 0.0);
+    std::vector<double> m(size_t(t.rings), 0.0);
     for (int64_t i = 0; i < t.rows; ++i)
-      for (int r = 0; r < kRadii; ++r) m[size_t(r)] += v[size_t(i * kRadii + r)] / double(t.rows);
+      for (int r = 0; r < t.rings; ++r) m[size_t(r)] += v[size_t(i * t.rings + r)] / double(t.rows);
     return m;
   };
   jm["ring_energy_fraction"] = {{"reference", per_ring(ref, ref.ring_energy_fraction)},
@@ -200,13 +200,15 @@ nlohmann::json shower_means(const FeatureTable& ref, const FeatureTable& gen) {
   jm["ring_occupancy"] = {{"reference", per_ring(ref, ref.ring_occupancy)},
                           {"generated", per_ring(gen, gen.ring_occupancy)}};
   auto empty_layers = [](const FeatureTable& t) {
-    std::vector<double> f(kLayers, 0.0);
+    std::vector<double> f(size_t(t.layers), 0.0);
     for (int64_t i = 0; i < t.rows; ++i)
-      for (int l = 0; l < kLayers; ++l)
+      for (int l = 0; l < t.layers; ++l)
         f[size_t(l)] += t.layer(t.e_layer, i, l) > 0 ? 0.0 : 1.0 / double(t.rows);
     return f;
   };
-  jm["empty_layer_fraction"] = {{"reference", empty_layers(ref)}, {"generated", empty_layers(gen)}};
+  jm["empty_layer_fraction"] = {{"layers", ref.dataset->layers},
+                                {"reference", empty_layers(ref)},
+                                {"generated", empty_layers(gen)}};
   return jm;
 }
 
@@ -263,7 +265,7 @@ FloorSamples floor_samples(const EvalOptions& o, const FeatureTable& ref, const 
     return f;
   }
   spdlog::info("features of floor sample {}", o.floor);
-  const FeatureTable all = features_of_file(o.floor);
+  const FeatureTable all = features_of_file(o.floor, o.dataset);
   const int64_t m = std::min(n_gen, all.rows);
   if (m < n_gen)
     spdlog::warn(
@@ -275,7 +277,7 @@ FloorSamples floor_samples(const EvalOptions& o, const FeatureTable& ref, const 
   f.other = rows_of(all, 0, m);
   if (voxels) {
     f.ref_voxels = voxel_rows(rv, 0, rv.rows);
-    ShowerFileReader reader(o.floor, kVoxels);
+    ShowerFileReader reader(o.floor, o.dataset->n_voxels());
     f.other_voxels = reader.read(0, m);
   }
   return f;
@@ -329,43 +331,57 @@ void write_histogram_plots(const fs::path& dir, const FeatureTable& ref, const F
                   {two_sample("E_tot / E_inc", "E_tot / E_inc", ratio(ref), ratio(gen),
                               linspace(0.5, 1.5, 101))},
                   1));
+  const EvalDataset& d = *ref.dataset;
   std::vector<Panel> energy, sparsity, centres, cond;
-  for (int g = 0; g < 5; ++g) {
-    const int l0 = 9 * g, l1 = 9 * g + 9;
-    const std::string tag = "layers " + std::to_string(l0) + "-" + std::to_string(l1 - 1);
+  for (int l0 = 0; l0 < ref.layers; l0 += 9) {
+    const int l1 = std::min(l0 + 9, ref.layers);
+    const std::string tag = l1 - l0 == 1 ? "layer " + std::to_string(d.layers[size_t(l0)])
+                                         : "layers " + std::to_string(d.layers[size_t(l0)]) + "-" +
+                                               std::to_string(d.layers[size_t(l1 - 1)]);
     const auto er = group_sum(ref, ref.e_layer, l0, l1, false);
-    const double mx = std::max(*std::max_element(er.begin(), er.end()), 1.0);
+    const double mx = std::max(*std::max_element(er.begin(), er.end()), 2 * d.threshold_mev);
     energy.push_back(two_sample("energy, " + tag, "E [MeV]", er,
-                                group_sum(gen, gen.e_layer, l0, l1, false), energy_edges(mx, 40),
-                                true));
+                                group_sum(gen, gen.e_layer, l0, l1, false),
+                                energy_edges(mx, 40, d.threshold_mev), true));
     sparsity.push_back(two_sample("mean sparsity, " + tag, "sparsity",
                                   group_sum(ref, ref.sparsity, l0, l1, true),
                                   group_sum(gen, gen.sparsity, l0, l1, true), linspace(0, 1, 51)));
   }
   add("Energy per layer group", plot_panels(dir, "energy_groups", energy, 3));
   add("Sparsity per layer group", plot_panels(dir, "sparsity_groups", sparsity, 3));
-  centres.push_back(two_sample("EC eta (all layers)", "mm", pooled(ref, ref.ec_eta, 0, 45),
-                               pooled(gen, gen.ec_eta, 0, 45), linspace(-30, 30, 101)));
-  centres.push_back(two_sample("EC phi (all layers)", "mm", pooled(ref, ref.ec_phi, 0, 45),
-                               pooled(gen, gen.ec_phi, 0, 45), linspace(-30, 30, 101)));
-  centres.push_back(two_sample("EC r (all layers)", "mm", pooled(ref, ref.ec_r, 0, 45),
-                               pooled(gen, gen.ec_r, 0, 45), linspace(0, 42, 101)));
-  centres.push_back(two_sample("width eta (all layers)", "mm", pooled(ref, ref.width_eta, 0, 45),
-                               pooled(gen, gen.width_eta, 0, 45), linspace(0, 30, 101)));
-  centres.push_back(two_sample("width phi (all layers)", "mm", pooled(ref, ref.width_phi, 0, 45),
-                               pooled(gen, gen.width_phi, 0, 45), linspace(0, 30, 101)));
-  centres.push_back(two_sample("width r (all layers)", "mm", pooled(ref, ref.width_r, 0, 45),
-                               pooled(gen, gen.width_r, 0, 45), linspace(0, 20, 101)));
+  // pooled over layers: the widest of the layers' ranges
+  LayerRanges w = d.ranges(0);
+  for (int l = 1; l < ref.layers; ++l) {
+    const LayerRanges r = d.ranges(l);
+    w = {std::min(w.ec_lo, r.ec_lo), std::max(w.ec_hi, r.ec_hi), std::max(w.width_hi, r.width_hi),
+         std::max(w.ec_r_hi, r.ec_r_hi), std::max(w.width_r_hi, r.width_r_hi)};
+  }
+  if (d.n_alpha_layers() > 0) {
+    centres.push_back(two_sample("EC eta (all layers)", "mm", pooled(ref, ref.ec_eta, true),
+                                 pooled(gen, gen.ec_eta, true), linspace(w.ec_lo, w.ec_hi, 101)));
+    centres.push_back(two_sample("EC phi (all layers)", "mm", pooled(ref, ref.ec_phi, true),
+                                 pooled(gen, gen.ec_phi, true), linspace(w.ec_lo, w.ec_hi, 101)));
+  }
+  centres.push_back(two_sample("EC r (all layers)", "mm", pooled(ref, ref.ec_r, false),
+                               pooled(gen, gen.ec_r, false), linspace(0, w.ec_r_hi, 101)));
+  if (d.n_alpha_layers() > 0) {
+    centres.push_back(two_sample("width eta (all layers)", "mm", pooled(ref, ref.width_eta, true),
+                                 pooled(gen, gen.width_eta, true), linspace(0, w.width_hi, 101)));
+    centres.push_back(two_sample("width phi (all layers)", "mm", pooled(ref, ref.width_phi, true),
+                                 pooled(gen, gen.width_phi, true), linspace(0, w.width_hi, 101)));
+  }
+  centres.push_back(two_sample("width r (all layers)", "mm", pooled(ref, ref.width_r, false),
+                               pooled(gen, gen.width_r, false), linspace(0, w.width_r_hi, 101)));
   add("Centres of energy and widths (layers with energy, pooled)",
       plot_panels(dir, "centres_widths", centres, 3));
-  for (auto [lo, hi] : einc_windows_gev()) {
+  for (const EincWindow& ew : d.einc_windows) {
     std::ostringstream t;
-    t << "E_tot/E_inc, E_inc in [" << lo << ", " << hi << ") GeV";
-    cond.push_back(two_sample(t.str(), "E_tot / E_inc", ratio(ref, lo, hi), ratio(gen, lo, hi),
-                              linspace(0.5, 1.5, 51)));
+    t << "E_tot/E_inc, E_inc in [" << ew.lo_mev / 1e3 << ", " << ew.hi_mev / 1e3 << ") GeV";
+    cond.push_back(two_sample(t.str(), "E_tot / E_inc", ratio(ref, ew.lo_mev, ew.hi_mev),
+                              ratio(gen, ew.lo_mev, ew.hi_mev), ew.edges));
   }
   add("Conditioning: E_tot/E_inc in incident-energy windows",
-      plot_panels(dir, "conditioning", cond, 2));
+      plot_panels(dir, "conditioning", cond, d.einc_windows.size() > 4 ? 4 : 2));
   if (!rbm.empty()) {
     double lo = 1e300, hi = -1e300;
     for (const auto& [label, v] : rbm)
@@ -384,41 +400,48 @@ void write_layer_histograms(const fs::path& dir, const FeatureTable& ref, const 
                             std::vector<std::pair<std::string, std::string>>& pngs) {
   const fs::path sub = dir / "hist_p";
   fs::create_directories(sub);
+  const EvalDataset& d = *ref.dataset;
   struct Obs {
     std::string name, title, unit;
     const std::vector<double> FeatureTable::*member;
     const std::vector<double>* sep;
-    double a, b;
+    bool alpha_only;
   };
   const Obs obs[] = {
-      {"e_layer", "E_layer", "MeV", &FeatureTable::e_layer, &s.e_layer, 0, 0},
-      {"ec_eta", "EC eta", "mm", &FeatureTable::ec_eta, &s.ec_eta, -30, 30},
-      {"ec_phi", "EC phi", "mm", &FeatureTable::ec_phi, &s.ec_phi, -30, 30},
-      {"width_eta", "width eta", "mm", &FeatureTable::width_eta, &s.width_eta, 0, 30},
-      {"width_phi", "width phi", "mm", &FeatureTable::width_phi, &s.width_phi, 0, 30}};
+      {"e_layer", "E_layer", "MeV", &FeatureTable::e_layer, &s.e_layer, false},
+      {"ec_eta", "EC eta", "mm", &FeatureTable::ec_eta, &s.ec_eta, true},
+      {"ec_phi", "EC phi", "mm", &FeatureTable::ec_phi, &s.ec_phi, true},
+      {"width_eta", "width eta", "mm", &FeatureTable::width_eta, &s.width_eta, true},
+      {"width_phi", "width phi", "mm", &FeatureTable::width_phi, &s.width_phi, true}};
   for (const Obs& ob : obs) {
     std::vector<Panel> panels;
-    for (int l = 0; l < kLayers; ++l) {
+    size_t entry = 0;  // index into the separation powers (alpha layers only for eta/phi)
+    for (int l = 0; l < ref.layers; ++l) {
+      if (ob.alpha_only && !d.alpha_binned[size_t(l)]) continue;
       const auto r = column(ref, ref.*ob.member, l), g = column(gen, gen.*ob.member, l);
+      const LayerRanges rg = d.ranges(l);
       std::vector<double> edges;
       if (ob.name == "e_layer") {
         const double mx = *std::max_element(r.begin(), r.end());
-        edges = energy_edges(std::max(mx, 2 * kThresholdMeV), 40);
+        edges = energy_edges(std::max(mx, 2 * d.threshold_mev), 40, d.threshold_mev);
+      } else if (ob.name == "ec_eta" || ob.name == "ec_phi") {
+        edges = linspace(rg.ec_lo, rg.ec_hi, 101);
       } else {
-        edges = linspace(ob.a, ob.b, 101);
+        edges = linspace(0, rg.width_hi, 101);
       }
-      panels.push_back(two_sample(ob.title + ", layer " + std::to_string(l) +
-                                      " (S = " + fmt_value((*ob.sep)[static_cast<size_t>(l)]) + ")",
+      panels.push_back(two_sample(ob.title + ", layer " + std::to_string(d.layers[size_t(l)]) +
+                                      " (S = " + fmt_value((*ob.sep)[entry++]) + ")",
                                   ob.unit, r, g, edges, ob.name == "e_layer"));
     }
-    const std::string png = plot_panels(sub, ob.name, panels, 9);
+    if (panels.empty()) continue;
+    const std::string png = plot_panels(sub, ob.name, panels, std::min<int>(9, int(panels.size())));
     if (!png.empty()) pngs.emplace_back(ob.title + " per layer (hist-p)", "hist_p/" + png);
   }
 }
 
 // evaluate.py -m avg, avg-E and the voxel-energy distribution.
-void write_images(const fs::path& dir, const VoxelSummary& r, const VoxelSummary& g,
-                  const std::vector<double>& voxel_edges, double voxel_sep,
+void write_images(const fs::path& dir, const EvalDataset& d, const VoxelSummary& r,
+                  const VoxelSummary& g, const std::vector<double>& voxel_edges, double voxel_sep,
                   std::vector<std::pair<std::string, std::string>>& pngs) {
   auto ratio_panel = [](const std::vector<double>& a, const std::vector<double>& b) {
     std::vector<double> q(a.size(), 0.0);  // generated / reference, shown on the same log scale
@@ -428,15 +451,17 @@ void write_images(const fs::path& dir, const VoxelSummary& r, const VoxelSummary
   std::string png = plot_layer_mosaics(
       dir, "avg_shower",
       {{"reference: average shower (" + std::to_string(r.rows) + " showers)", r.mean},
-       {"generated: average shower (" + std::to_string(g.rows) + " showers)", g.mean}});
+       {"generated: average shower (" + std::to_string(g.rows) + " showers)", g.mean}},
+      d);
   if (!png.empty()) pngs.emplace_back("Average shower per layer (avg)", png);
   png = plot_layer_mosaics(dir, "avg_shower_ratio",
                            {{"generated / reference of the average shower (log10 ratio colour "
                              "scale, 0 = equal)",
-                             ratio_panel(r.mean, g.mean)}});
+                             ratio_panel(r.mean, g.mean)}},
+                           d);
   if (!png.empty()) pngs.emplace_back("Average shower, generated / reference", png);
-  for (int k = 0; k < kAvgRanges; ++k) {
-    const auto [lo, hi] = avg_range_mev(k);
+  for (size_t k = 0; k < d.avg_ranges_mev.size(); ++k) {
+    const auto [lo, hi] = d.avg_ranges_mev[k];
     std::ostringstream t;
     t << "E_inc in [" << lo / 1e3 << ", " << hi / 1e3 << ") GeV";
     png = plot_layer_mosaics(
@@ -444,7 +469,8 @@ void write_images(const fs::path& dir, const VoxelSummary& r, const VoxelSummary
         {{"reference, " + t.str() + " (" + std::to_string(r.rows_e[size_t(k)]) + " showers)",
           r.mean_e[size_t(k)]},
          {"generated, " + t.str() + " (" + std::to_string(g.rows_e[size_t(k)]) + " showers)",
-          g.mean_e[size_t(k)]}});
+          g.mean_e[size_t(k)]}},
+        d);
     if (!png.empty()) pngs.emplace_back("Average shower per layer, " + t.str() + " (avg-E)", png);
   }
   auto probs = [](const VoxelSummary& v) {
@@ -476,23 +502,25 @@ void run_evaluation(const EvalOptions& o) {
 
   auto t0 = clock::now();
   spdlog::info("features of reference {}", o.reference);
-  const FeatureTable ref = features_of_file(o.reference);
+  const FeatureTable ref = features_of_file(o.reference, o.dataset);
   spdlog::info("features of generated {}", o.generated);
-  const FeatureTable gen = features_of_file(o.generated);
+  const FeatureTable gen = features_of_file(o.generated, o.dataset);
   const double t_features = std::chrono::duration<double>(clock::now() - t0).count();
   const bool need_voxels = pair_needs_voxels(o.pair);
   ShowerBlock ref_voxels, gen_voxels;
   if (need_voxels) {
     spdlog::info("loading voxels of both files (PRDC / voxel classifiers)");
-    ref_voxels = read_shower_file(o.reference, kVoxels);
-    gen_voxels = read_shower_file(o.generated, kVoxels);
+    ref_voxels = read_shower_file(o.reference, o.dataset->n_voxels());
+    gen_voxels = read_shower_file(o.generated, o.dataset->n_voxels());
   }
 
   nlohmann::json j;
   j["reference"] = {{"file", o.reference}, {"showers", ref.rows}};
   j["generated"] = {{"file", o.generated}, {"showers", gen.rows}};
-  j["threshold_mev"] = kThresholdMeV;
-  j["feature_dims"] = kFpdDims;
+  j["dataset"] = o.dataset->name;
+  j["voxels"] = o.dataset->n_voxels();
+  j["threshold_mev"] = o.dataset->threshold_mev;
+  j["feature_dims"] = o.dataset->fpd_dims();
   j["timing_s"]["features"] = t_features;
   const nlohmann::json pm =
       pair_metrics({&ref, need_voxels ? &ref_voxels : nullptr},
@@ -527,12 +555,14 @@ void run_evaluation(const EvalOptions& o) {
   const SeparationPowers s = separation_powers(ref, gen);
   j["shower_means"] = shower_means(ref, gen);
   // voxel-energy distribution (evaluate.py plot_cell_dist) and the average showers, one pass
-  const std::vector<double> voxel_edges =
-      energy_edges(std::max(ref.max_voxel, 2 * kThresholdMeV), 50);
-  const VoxelSummary vr = need_voxels ? summarize_voxels(ref_voxels, voxel_edges)
-                                      : summarize_voxels(o.reference, voxel_edges);
-  const VoxelSummary vg = need_voxels ? summarize_voxels(gen_voxels, voxel_edges)
-                                      : summarize_voxels(o.generated, voxel_edges);
+  const std::vector<double> voxel_edges = energy_edges(
+      std::max(ref.max_voxel, 2 * o.dataset->threshold_mev), 50, o.dataset->threshold_mev);
+  t0 = clock::now();
+  const VoxelSummary vr = need_voxels ? summarize_voxels(ref_voxels, *o.dataset, voxel_edges)
+                                      : summarize_voxels(o.reference, *o.dataset, voxel_edges);
+  const VoxelSummary vg = need_voxels ? summarize_voxels(gen_voxels, *o.dataset, voxel_edges)
+                                      : summarize_voxels(o.generated, *o.dataset, voxel_edges);
+  j["timing_s"]["voxel_summary"] = std::chrono::duration<double>(clock::now() - t0).count();
   double voxel_sep = std::numeric_limits<double>::quiet_NaN();
   if (vr.voxel_entries > 0 && vg.voxel_entries > 0) {
     std::vector<double> pr = vr.voxel_counts, pg = vg.voxel_counts;
@@ -544,26 +574,34 @@ void run_evaluation(const EvalOptions& o) {
   auto& js = j["separation_power"];
   js["etot_einc"] = number(s.etot_einc);
   js["voxel"] = number(voxel_sep);
-  const std::vector<std::pair<std::string, const std::vector<double>*>> per_layer{
-      {"e_layer", &s.e_layer},     {"ec_eta", &s.ec_eta},       {"ec_phi", &s.ec_phi},
-      {"width_eta", &s.width_eta}, {"width_phi", &s.width_phi}, {"ec_r", &s.ec_r},
-      {"width_r", &s.width_r},     {"sparsity", &s.sparsity}};
-  for (const auto& [name, v] : per_layer) {
+  struct PerLayer {
+    std::string name;
+    const std::vector<double>* values;
+    const std::vector<int>* layers;
+  };
+  const std::vector<PerLayer> per_layer{
+      {"e_layer", &s.e_layer, &s.layers},           {"ec_eta", &s.ec_eta, &s.alpha_layers},
+      {"ec_phi", &s.ec_phi, &s.alpha_layers},       {"width_eta", &s.width_eta, &s.alpha_layers},
+      {"width_phi", &s.width_phi, &s.alpha_layers}, {"ec_r", &s.ec_r, &s.layers},
+      {"width_r", &s.width_r, &s.layers},           {"sparsity", &s.sparsity, &s.layers}};
+  for (const auto& [name, v, ids] : per_layer) {
     nlohmann::json pl = nlohmann::json::array(), undefined = nlohmann::json::array();
     for (size_t l = 0; l < v->size(); ++l) {
       pl.push_back(number((*v)[l]));
-      if (!std::isfinite((*v)[l])) undefined.push_back(l);
+      if (!std::isfinite((*v)[l])) undefined.push_back((*ids)[l]);
     }
+    js[name]["layers"] = *ids;
     js[name]["per_layer"] = pl;
     js[name]["mean"] = number(finite_mean(*v));
     js[name]["undefined_layers"] = undefined;
   }
-  for (size_t w = 0; w < einc_windows_gev().size(); ++w) {
-    const auto [lo, hi] = einc_windows_gev()[w];
-    js["etot_einc_windows"].push_back({{"einc_gev", {lo, hi}},
-                                       {"separation_power", number(s.etot_einc_windows[w])},
-                                       {"reference_showers", ratio(ref, lo, hi).size()},
-                                       {"generated_showers", ratio(gen, lo, hi).size()}});
+  for (size_t w = 0; w < o.dataset->einc_windows.size(); ++w) {
+    const EincWindow& ew = o.dataset->einc_windows[w];
+    js["etot_einc_windows"].push_back(
+        {{"einc_gev", {ew.lo_mev / 1e3, ew.hi_mev / 1e3}},
+         {"separation_power", number(s.etot_einc_windows[w])},
+         {"reference_showers", ratio(ref, ew.lo_mev, ew.hi_mev).size()},
+         {"generated_showers", ratio(gen, ew.lo_mev, ew.hi_mev).size()}});
   }
   for (const auto& [label, v] : rbm) {
     double m = mean_of(v), var = 0;
@@ -579,7 +617,7 @@ void run_evaluation(const EvalOptions& o) {
     if (!gnuplot_available())
       spdlog::warn("gnuplot not found: plots skipped (metrics.json and report.md still written)");
     write_histogram_plots(dir, ref, gen, rbm, pngs);
-    write_images(dir, vr, vg, voxel_edges, voxel_sep, pngs);
+    write_images(dir, *o.dataset, vr, vg, voxel_edges, voxel_sep, pngs);
     write_layer_histograms(dir, ref, gen, s, pngs);
   }
 
@@ -590,7 +628,10 @@ void run_evaluation(const EvalOptions& o) {
   md << "# calo_eval report\n\n"
      << "- reference: `" << o.reference << "` (" << ref.rows << " showers)\n"
      << "- generated: `" << o.generated << "` (" << gen.rows << " showers)\n"
-     << "- voxel threshold: " << kThresholdMeV << " MeV applied to both\n";
+     << "- dataset: " << o.dataset->name << " (" << o.dataset->n_voxels() << " voxels, "
+     << o.dataset->n_layers() << " layers with voxels, " << o.dataset->fpd_dims()
+     << " FPD/KPD features)\n"
+     << "- voxel threshold: " << o.dataset->threshold_mev << " MeV applied to both\n";
   if (j.contains("floor"))
     md << "- measured floor: " << j["floor"]["source"].get<std::string>() << "\n";
   md << "\n| metric | generated | measured floor | generated / floor | literature Geant4 (100k) "
@@ -618,19 +659,19 @@ void run_evaluation(const EvalOptions& o) {
                                                                 {"ec_r", "4.5e-4"},
                                                                 {"width_eta", "4.9e-4"},
                                                                 {"sparsity", "9.2e-5"}};
-  for (const auto& [name, v] : per_layer) {
+  for (const auto& [name, v, ids] : per_layer) {
     std::string fl = "";
     for (const auto& [n2, f2] : floors)
       if (n2 == name) fl = f2;
     const size_t undefined = js[name]["undefined_layers"].size();
-    md << "| " << name << " (mean of " << kLayers - undefined << " layers"
+    md << "| " << name << " (mean of " << v->size() - undefined << " layers"
        << (undefined ? ", " + std::to_string(undefined) + " undefined: one sample always empty"
                      : std::string())
        << ") | " << fmt_value(finite_mean(*v)) << " | " << fl << " |\n";
   }
-  for (size_t w = 0; w < einc_windows_gev().size(); ++w)
-    md << "| E_tot/E_inc, E_inc " << einc_windows_gev()[w].first << "-"
-       << einc_windows_gev()[w].second << " GeV | " << fmt_value(s.etot_einc_windows[w])
+  for (size_t w = 0; w < o.dataset->einc_windows.size(); ++w)
+    md << "| E_tot/E_inc, E_inc " << o.dataset->einc_windows[w].lo_mev / 1e3 << "-"
+       << o.dataset->einc_windows[w].hi_mev / 1e3 << " GeV | " << fmt_value(s.etot_einc_windows[w])
        << " | |\n";
   md << "\n";
   for (const auto& [caption, file] : pngs)

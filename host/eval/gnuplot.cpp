@@ -81,45 +81,54 @@ Panel two_sample(const std::string& title, const std::string& xlabel,
 }
 
 std::string plot_layer_mosaics(const fs::path& dir, const std::string& name,
-                               const std::vector<ImagePanel>& panels) {
-  constexpr int kCols = 9, kRows = kLayers / kCols;  // 9 x 5 tiles
+                               const std::vector<ImagePanel>& panels, const EvalDataset& ds) {
+  const int n_layers = ds.n_layers();
+  int max_alpha = 1, max_r = 1;
+  for (int l = 0; l < n_layers; ++l) {
+    max_alpha = std::max(max_alpha, ds.geometry.layer(ds.layers[size_t(l)]).n_alpha);
+    max_r = std::max(max_r, ds.geometry.layer(ds.layers[size_t(l)]).n_r());
+  }
+  const int cols = std::min(9, n_layers), rows = (n_layers + cols - 1) / cols;
+  const int tw = max_alpha + 1, th = max_r + 1;  // tile pitch, one empty row/column between
   double lo = 1e300, hi = -1e300;
   for (const auto& p : panels)
     for (double v : p.voxels)
       if (v > 0) lo = std::min(lo, std::log10(v)), hi = std::max(hi, std::log10(v));
   if (hi < lo) lo = -2, hi = 0;
   lo = std::max(lo, hi - 6);  // six decades are enough to see the core and the halo
+  const int height = std::clamp(1200 * rows * th / std::max(1, cols * tw), 120, 1200) + 90;
   std::ostringstream gp;
-  gp << "set terminal pngcairo noenhanced size 1200," << 420 * panels.size() << " font 'sans,9'\n"
+  gp << "set terminal pngcairo noenhanced size 1200," << height * panels.size()
+     << " font 'sans,9'\n"
      << "set output '" << name << ".png'\nset multiplot layout " << panels.size() << ",1\n"
      << "unset key\nset size ratio -1\nset xtics out nomirror\nset ytics out nomirror\n"
-     << "set xrange [-0.5:" << kCols * (kAlpha + 1) - 1.5
-     << "]\nset yrange [-0.5:" << kRows * (kRadii + 1) - 1.5 << "]\nset cbrange [" << lo << ":"
-     << hi << "]\nset cblabel 'log10(mean voxel energy / MeV)'\nset palette rgb 33,13,10\n"
-     << "set xlabel 'layer column (alpha within a tile)'\nset ylabel 'layer row (r within a "
-        "tile)'\n"
+     << "set xrange [-0.5:" << cols * tw - 1.5 << "]\nset yrange [-0.5:" << rows * th - 1.5
+     << "]\nset cbrange [" << lo << ":" << hi
+     << "]\nset cblabel 'log10(mean voxel energy / MeV)'\nset palette rgb 33,13,10\n"
+     << "set xlabel 'layer column (alpha within a tile)'\nset ylabel 'first layer of the row (r "
+        "within a tile)'\n"
      << "set xtics (";
-  for (int c = 0; c < kCols; ++c)
-    gp << (c ? ", " : "") << "'+" << c << "' " << c * (kAlpha + 1) + kAlpha / 2;
+  for (int c = 0; c < cols; ++c) gp << (c ? ", " : "") << "'+" << c << "' " << c * tw + tw / 2;
   gp << ")\nset ytics (";
-  for (int r = 0; r < kRows; ++r)
-    gp << (r ? ", " : "") << "'" << kCols * r << "' "
-       << (kRows - 1 - r) * (kRadii + 1) + kRadii / 2;
+  for (int r = 0; r < rows; ++r)
+    gp << (r ? ", " : "") << "'" << ds.layers[size_t(cols * r)] << "' "
+       << (rows - 1 - r) * th + th / 2;
   gp << ")\n";
   for (size_t k = 0; k < panels.size(); ++k) {
     const std::string dat = name + "_" + std::to_string(k) + ".dat";
     std::ofstream d(dir / dat);
     d.precision(6);
-    d << "# x y log10(E/MeV): tile of layer l at column l%9, row l/9 (top row = layers 0-8)\n";
-    for (int l = 0; l < kLayers; ++l) {
-      const int tc = l % kCols, tr = kRows - 1 - l / kCols;
-      for (int a = 0; a < kAlpha; ++a)
-        for (int r = 0; r < kRadii; ++r) {
-          const double v =
-              panels[k].voxels[static_cast<size_t>(l * kAlpha * kRadii + a * kRadii + r)];
+    d << "# x y log10(E/MeV): tile of feature layer l at column l%" << cols << ", row l/" << cols
+      << " (top row first)\n";
+    for (int l = 0; l < n_layers; ++l) {
+      const int id = ds.layers[size_t(l)];
+      const LayerBinning& lb = ds.geometry.layer(id);
+      const int tc = l % cols, tr = rows - 1 - l / cols;
+      for (int a = 0; a < lb.n_alpha; ++a)
+        for (int r = 0; r < lb.n_r(); ++r) {
+          const double v = panels[k].voxels[static_cast<size_t>(ds.geometry.voxel_index(id, a, r))];
           if (v > 0)
-            d << tc * (kAlpha + 1) + a << " " << tr * (kRadii + 1) + r << " "
-              << std::max(std::log10(v), lo) << "\n";
+            d << tc * tw + a << " " << tr * th + r << " " << std::max(std::log10(v), lo) << "\n";
         }
     }
     gp << "set title '" << panels[k].title << "'\nplot '" << dat

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "host/eval/dataset.hpp"
+
 namespace calo::eval {
 
 struct Series {
@@ -30,14 +32,15 @@ Panel two_sample(const std::string& title, const std::string& xlabel,
                  const std::vector<double>& ref, const std::vector<double>& gen,
                  std::vector<double> edges, bool logx = false);
 
-// Average-shower images: each panel shows the 45 layers as a 9 x 5 mosaic of 16 (alpha, left to
-// right) x 9 (r, bottom to top) tiles, layer 0 top left, colour log10(mean energy / MeV). A
+// Average-shower images: each panel shows the dataset's layers with voxels as a mosaic of at most
+// 9 tiles per row, one tile per layer of n_alpha (left to right) x n_r (bottom to top) cells
+// (dataset 2: 9 x 5 tiles of 16 x 9), first layer top left, colour log10(mean energy / MeV). A
 // voxel <= 0 is drawn empty. Panels share the colour range.
 struct ImagePanel {
   std::string title;
-  std::vector<double> voxels;  // 6480, mean MeV
+  std::vector<double> voxels;  // n_voxels, mean MeV
 };
 std::string plot_layer_mosaics(const std::filesystem::path& dir, const std::string& name,
-                               const std::vector<ImagePanel>& panels);
+                               const std::vector<ImagePanel>& panels, const EvalDataset& dataset);
 
 }  // namespace calo::eval

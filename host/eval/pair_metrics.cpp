@@ -15,9 +15,9 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::vector<float> prdc_input(const ShowerBlock& v, int64_t rows) {
+std::vector<float> prdc_input(const ShowerBlock& v, int64_t rows, double threshold_mev) {
   std::vector<float> head(v.showers.begin(), v.showers.begin() + rows * v.num_voxels);
-  return prdc_features(head);
+  return prdc_features(head, threshold_mev);
 }
 
 }  // namespace
@@ -32,15 +32,21 @@ nlohmann::json pair_metrics(const SampleView& ref, const SampleView& other, cons
   using clock = std::chrono::steady_clock;
   nlohmann::json j;
   if (o.fpd_kpd) {
-    const Samples xr = fpd_vectors(*ref.features), xg = fpd_vectors(*other.features);
+    // FPD and KPD normalise the same way (JetNet: by max |x| of the reference): once, in place
+    Samples xr = fpd_vectors(*ref.features), xg = fpd_vectors(*other.features);
+    if (o.fpd.normalise || o.kpd.normalise) normalise_by_reference(xr, xg);
+    FpdOptions fo = o.fpd;
+    KpdOptions ko = o.kpd;
+    fo.normalise = ko.normalise = false;
+    CALO_ASSERT(o.fpd.normalise == o.kpd.normalise);
     auto t0 = clock::now();
     spdlog::info("{}: FPD ({} draws per batch size, {} batch sizes)", label, o.fpd.num_batches,
                  o.fpd.num_points);
-    const FpdResult f = fpd(xr, xg, o.fpd);
+    const FpdResult f = fpd(xr, xg, fo);
     j["timing_s"]["fpd"] = seconds_since(t0);
     t0 = clock::now();
     spdlog::info("{}: KPD ({} batches of {})", label, o.kpd.num_batches, o.kpd.batch_size);
-    const KpdResult k = kpd(xr, xg, o.kpd);
+    const KpdResult k = kpd(xr, xg, ko);
     j["timing_s"]["kpd"] = seconds_since(t0);
     j["fpd"] = {{"value", f.value},
                 {"error", f.error},
@@ -71,8 +77,9 @@ nlohmann::json pair_metrics(const SampleView& ref, const SampleView& other, cons
     const int64_t n = rows(*ref.voxels), m = rows(*other.voxels);
     const auto t0 = clock::now();
     spdlog::info("{}: PRDC (k = {}) on {} vs {} showers", label, o.prdc_k, n, m);
-    const PrdcResult p = prdc(prdc_input(*ref.voxels, n), n, prdc_input(*other.voxels, m), m,
-                              ref.voxels->num_voxels, o.prdc_k);
+    const double thr = ref.features->dataset->threshold_mev;
+    const PrdcResult p = prdc(prdc_input(*ref.voxels, n, thr), n, prdc_input(*other.voxels, m, thr),
+                              m, ref.voxels->num_voxels, o.prdc_k);
     j["timing_s"]["prdc"] = seconds_since(t0);
     j["prdc"] = {{"precision", p.precision}, {"recall", p.recall},    {"density", p.density},
                  {"coverage", p.coverage},   {"nearest_k", o.prdc_k}, {"reference_showers", n},

@@ -127,11 +127,11 @@ PrdcResult prdc(const std::vector<float>& real, int64_t n, const std::vector<flo
   return r;
 }
 
-std::vector<float> prdc_features(const std::vector<float>& voxels) {
+std::vector<float> prdc_features(const std::vector<float>& voxels, double threshold_mev) {
   std::vector<float> out(voxels.size());
 #pragma omp parallel for schedule(static)
   for (size_t i = 0; i < voxels.size(); ++i) {
-    const double e = thresholded(voxels[i]);
+    const double e = voxels[i] < threshold_mev ? 0.0 : double(voxels[i]);
     out[i] = static_cast<float>(std::log10(e == 0.0 ? 0.1 : e));
   }
   return out;

@@ -23,7 +23,9 @@ PrdcResult prdc(const std::vector<float>& real, int64_t n, const std::vector<flo
                 int64_t m, int d, int k);
 
 // The CaloChallenge input: log10 of the thresholded voxel energies, zeros replaced by 0.1 MeV
-// (so an empty voxel sits at -1). `voxels` are raw energies; the 15.15 keV threshold is applied.
-std::vector<float> prdc_features(const std::vector<float>& voxels);
+// (so an empty voxel sits at -1). `voxels` are raw energies; the dataset's threshold (dataset 2:
+// 15.15 keV) is applied.
+std::vector<float> prdc_features(const std::vector<float>& voxels,
+                                 double threshold_mev = 0.5e-3 / 0.033);
 
 }  // namespace calo::eval

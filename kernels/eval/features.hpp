@@ -1,8 +1,9 @@
 #pragma once
-// CaloChallenge high-level features of one Dataset-2 shower (HP code/HighLevelFeatures.py),
-// computed per layer on thresholded voxels: energy, centres of energy and widths in eta = r cos a,
-// phi = r sin a and r, sparsity. Voxel centres: r_i = 2.325 + 4.65 i mm, a_j = -pi + (j+0.5)
-// 2pi/16.
+// CaloChallenge high-level features of one shower layer (HP code/HighLevelFeatures.py), computed
+// on thresholded voxels: energy, centres of energy and widths in eta = r cos a, phi = r sin a and
+// r, sparsity. The constants are Dataset 2's (45 x 16 x 9; voxel centres r_i = 2.325 + 4.65 i mm,
+// a_j = -pi + (j+0.5) 2pi/16); other datasets take their centres from the binning XML
+// (host/eval/dataset.hpp).
 #include <cmath>
 
 #include "kernels/hd.hpp"
@@ -27,24 +28,24 @@ struct LayerFeatures {
   double energy, ec_eta, ec_phi, width_eta, width_phi, ec_r, width_r, sparsity;
 };
 
-// `layer` points at the 144 voxels (alpha-major, radius fastest) of one layer, already thresholded.
-CALO_HD_INLINE LayerFeatures layer_features(const float* layer) {
+// One layer's features from its `n` thresholded voxel energies `e` and their centres x ("eta"),
+// y ("phi") and r in mm (HighLevelFeatures.py: EC = sum e x / (sum e + 1e-16), width = sqrt(max(0,
+// sum e x^2 / (sum e + 1e-16) - EC^2)), sparsity = 1 - mean(e > 0)).
+CALO_HD_INLINE LayerFeatures layer_features(const float* e_in, const double* xs, const double* ys,
+                                            const double* rs, int n) {
   double e = 0, se = 0, sp = 0, sr = 0, se2 = 0, sp2 = 0, sr2 = 0;
   int nonzero = 0;
-  for (int a = 0; a < kAlpha; ++a) {
-    const double ca = std::cos(voxel_alpha(a)), sa = std::sin(voxel_alpha(a));
-    for (int r = 0; r < kRadii; ++r) {
-      const double v = layer[a * kRadii + r];
-      if (v > 0) ++nonzero;
-      const double rr = voxel_r(r), x = rr * ca, y = rr * sa;
-      e += v;
-      se += v * x;
-      sp += v * y;
-      sr += v * rr;
-      se2 += v * x * x;
-      sp2 += v * y * y;
-      sr2 += v * rr * rr;
-    }
+  for (int k = 0; k < n; ++k) {
+    const double v = e_in[k];
+    if (v > 0) ++nonzero;
+    const double rr = rs[k], x = xs[k], y = ys[k];
+    e += v;
+    se += v * x;
+    sp += v * y;
+    sr += v * rr;
+    se2 += v * x * x;
+    sp2 += v * y * y;
+    sr2 += v * rr * rr;
   }
   const double norm = e + 1e-16;
   LayerFeatures f;
@@ -59,7 +60,7 @@ CALO_HD_INLINE LayerFeatures layer_features(const float* layer) {
   f.width_eta = width(se2, f.ec_eta);
   f.width_phi = width(sp2, f.ec_phi);
   f.width_r = width(sr2, f.ec_r);
-  f.sparsity = 1.0 - static_cast<double>(nonzero) / (kAlpha * kRadii);
+  f.sparsity = 1.0 - static_cast<double>(nonzero) / n;
   return f;
 }
 
