@@ -1,14 +1,18 @@
 // calo_gen: generates showers from a trained Calo4pQVAE with the RBM prior sampled classically
 // (cpu, cuda) or by a QPU through SAPI (qpu; endpoint and token from DWAVE_API_ENDPOINT /
-// DWAVE_API_TOKEN or the dwave config file).
+// DWAVE_API_TOKEN or the dwave config file). Under mpirun/srun the ranks share the events and
+// rank 0 writes the one output file (host/gen/generator.hpp).
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "host/atomic_file.hpp"
+#include "host/dist/communicator.hpp"
+#include "host/dist/local_device.hpp"
 #include "host/error.hpp"
 #include "host/gen/generator.hpp"
 #include "host/log.hpp"
@@ -77,8 +81,20 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   CLI11_PARSE(app, argc, argv);
   std::signal(SIGXFSZ, SIG_IGN);  // a file-size limit fails the write (EFBIG), reported in one line
+  std::unique_ptr<calo::dist::Communicator> comm;
   try {
     calo::init_logging(log_level);
+    comm = calo::dist::world_communicator();
+    o.comm = comm.get();
+    const bool root = comm->is_root();
+    if (!root) spdlog::set_level(spdlog::level::warn);  // rank 0 speaks for the job
+    // Test-only fault hook: CALO_TEST_FAULT_RANK_EXIT=RANK:BLOCKS makes that rank exit abruptly.
+    if (const char* fault = std::getenv("CALO_TEST_FAULT_RANK_EXIT")) {
+      long long after = -1;
+      if (std::sscanf(fault, "%d:%lld", &o.test_fault_rank, &after) != 2)
+        calo::fail_input("CALO_TEST_FAULT_RANK_EXIT='{}': expected RANK:BLOCKS", fault);
+      o.test_fault_after_blocks = after;
+    }
     o.progress = !no_progress;
     o.calibrate = !no_calibration;
     if (o.out_path.empty() && calibrate_on.empty())
@@ -102,15 +118,19 @@ int main(int argc, char** argv) {
       o.backend = calo::Backend::cpu;  // the decoder runs on the host; the prior on the QPU
     } else {
       o.backend = calo::parse_backend(backend);
+      if (o.backend == calo::Backend::cuda && comm->size() > 1)
+        calo::dist::select_local_cuda_device();  // one rank per GPU of the node
       calo::require_backend(o.backend);
       prior = calo::make_gibbs_prior_sampler(o.backend, sweeps, beta);
     }
     if (!calibrate_on.empty()) {
-      spdlog::info(
-          "{}", calo::gen::fit_response_calibration(o, *prior, calibrate_on, calibration_showers));
+      const std::string fitted =
+          calo::gen::fit_response_calibration(o, *prior, calibrate_on, calibration_showers);
+      if (root) spdlog::info("{}", fitted);
       if (o.out_path.empty()) return 0;
     }
     const calo::gen::GenerateTiming t = calo::gen::generate(o, *prior);
+    if (!root) return 0;
     std::printf("%s\n", t.summary(prior->name()).c_str());
     if (!timing_json.empty()) calo::write_text_atomically(timing_json, t.json(prior->name()));
     if (!encoded_csv.empty()) {
@@ -121,6 +141,11 @@ int main(int argc, char** argv) {
       spdlog::info("RBM energies of {} encoded showers written to {}", k, encoded_csv);
     }
   } catch (const std::exception& e) {
+    if (comm && comm->size() > 1) {
+      std::fprintf(stderr, "error: rank %d of %d: %s\n", comm->rank(), comm->size(), e.what());
+      std::fflush(stderr);
+      comm->abort(1);  // the other ranks would wait forever for this rank's blocks
+    }
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;
   }

@@ -16,6 +16,7 @@
 
 #include "host/backend.hpp"
 #include "host/dist/communicator.hpp"
+#include "host/dist/local_device.hpp"
 #include "host/error.hpp"
 #include "host/log.hpp"
 #include "host/nn/trainer.hpp"
@@ -65,6 +66,8 @@ int main(int argc, char** argv) {
     if (!opt.resume && opt.config_path.empty())
       calo::fail_input("--config is required unless --resume is given");
     opt.backend = calo::parse_backend(backend);
+    if (opt.backend == calo::Backend::cuda && comm->size() > 1)
+      calo::dist::select_local_cuda_device();  // one rank per GPU of the node
     opt.stop_after_batches = max_batches;
     std::signal(SIGINT, on_sigint);
     const calo::nn::TrainResult r = calo::nn::train(opt);

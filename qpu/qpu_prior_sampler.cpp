@@ -29,8 +29,8 @@ namespace {
 class QpuPriorSampler final : public PriorSampler {
  public:
   explicit QpuPriorSampler(const QpuOptions& o) : sampler_(o) {}
-  std::vector<uint8_t> sample(const Rbm& rbm, std::span<const float> energies_mev,
-                              uint64_t) override {
+  std::vector<uint8_t> sample(const Rbm& rbm, std::span<const float> energies_mev, uint64_t,
+                              int64_t) override {
     // The annealer has no seed: runs are not reproducible, unlike the classical samplers.
     return sampler_.sample(rbm_params(rbm), energies_mev);
   }

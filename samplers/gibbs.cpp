@@ -80,7 +80,7 @@ void BlockGibbsSampler::run_cuda(int sweeps, float beta) {
   if (d_z_.size() != z_.size()) d_z_ = DeviceArray<uint8_t>(z_.size());
   if (newer_ == Newer::host) d_z_.upload(z_);
   gibbs_sweeps_cuda(d_offsets_.data(), d_nbr_.data(), d_w_.data(), d_bias_.data(), d_z_.data(), n_,
-                    chains_, seed_, sweep_, sweeps, beta);
+                    chains_, seed_, sweep_, sweeps, beta, first_chain_, total_chains_);
   newer_ = Newer::device;
 }
 
@@ -113,10 +113,6 @@ void BlockGibbsSampler::set_chain_window(int first, int total) {
   if (first < 0 || total < 1 || int64_t(first) + chains_ > total)
     fail_input("BlockGibbsSampler: chains {}..{} are outside a set of {}", first,
                int64_t(first) + chains_ - 1, total);
-  if (path_ == GibbsPath::cuda && (first != 0 || total != chains_))
-    fail_input(
-        "BlockGibbsSampler: a window of chains (data-parallel shard) needs a CPU Gibbs path; the "
-        "CUDA kernels number chains locally");
   first_chain_ = first;
   total_chains_ = total;
 }

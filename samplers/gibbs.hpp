@@ -31,8 +31,7 @@ class BlockGibbsSampler {
   void randomize(uint64_t seed);
   // Data-parallel shards: these chains are chains first .. first + chains() - 1 of a global set of
   // `total`, and every random draw (sweeps, randomize) is the one that chain gets in one sampler
-  // of `total` chains. Default: first 0 of chains(). CPU paths only (the CUDA kernels number
-  // chains locally).
+  // of `total` chains. Default: first 0 of chains(). Every path (CPU and CUDA).
   void set_chain_window(int first, int total);
   // `sweeps` sweeps over partitions 1, 2, 3 at inverse temperature beta.
   void run(int sweeps, float beta = 1.0f);

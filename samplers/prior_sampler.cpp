@@ -14,11 +14,17 @@ class GibbsPriorSampler final : public PriorSampler {
     if (sweeps < 1) fail_input("Gibbs prior sampler: sweeps = {} must be >= 1", sweeps);
     require_backend(backend);
   }
-  std::vector<uint8_t> sample(const Rbm& rbm, std::span<const float> energies_mev,
-                              uint64_t seed) override {
+  std::vector<uint8_t> sample(const Rbm& rbm, std::span<const float> energies_mev, uint64_t seed,
+                              int64_t first_event) override {
     if (energies_mev.empty()) return {};
-    BlockGibbsSampler g(rbm, int(energies_mev.size()), seed,
+    const int64_t count = static_cast<int64_t>(energies_mev.size());
+    if (first_event < 0 || first_event + count > kMaxPriorEvents)
+      fail_input("prior sampler: events {}..{} are outside the {} a job can number (split the job)",
+                 first_event, first_event + count - 1, kMaxPriorEvents);
+    BlockGibbsSampler g(rbm, int(count), seed,
                         backend_ == Backend::cuda ? GibbsPath::cuda : GibbsPath::cpu_sparse);
+    // Chain i of this call is chain first_event + i of one virtual sampler over every event.
+    g.set_chain_window(int(first_event), int(kMaxPriorEvents));
     g.randomize(seed ^ 0xA5A5A5A5A5A5A5A5ull);
     g.clamp_energies(energies_mev);
     g.run(sweeps_, beta_);

@@ -9,6 +9,8 @@
 
 namespace calo::dist {
 
+class NcclAllreduce;  // host/dist/nccl_allreduce.hpp
+
 class Communicator {
  public:
   virtual ~Communicator() = default;
@@ -27,6 +29,10 @@ class Communicator {
   // r sends here lands in recv[recv_offsets[r] ..]. Counts in floats, known on both sides.
   virtual void alltoallv(std::span<const float> send, std::span<const int64_t> send_counts,
                          std::span<float> recv, std::span<const int64_t> recv_counts) = 0;
+  // Sums of device (CUDA) buffers: NCCL, created by the first call (collective: every rank calls
+  // it at the same point), when the build has NCCL and CALO_NCCL is not "off"; null when the
+  // job has one rank or no NCCL path (the caller goes through host memory and MPI).
+  virtual NcclAllreduce* device_allreduce() { return nullptr; }
   // Ends every rank of the job (after an error on this rank, so the others do not wait forever
   // in a collective). Never returns.
   [[noreturn]] virtual void abort(int exit_code) = 0;

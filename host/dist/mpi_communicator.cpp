@@ -8,11 +8,14 @@
 #include <cstdlib>
 #include <string>
 
+#include "host/dist/nccl_allreduce.hpp"
 #include "host/error.hpp"
 
 #if CALO_HAVE_MPI
 #include <mpi.h>
 
+#include <cstring>
+#include <memory>
 #include <vector>
 #endif
 
@@ -57,7 +60,14 @@ class MpiCommunicator final : public Communicator {
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
   }
   ~MpiCommunicator() override {
+    nccl_.reset();
     if (owns_) MPI_Finalize();
+  }
+  NcclAllreduce* device_allreduce() override {
+    if (!built_with_nccl()) return nullptr;
+    if (const char* v = std::getenv("CALO_NCCL"); v && std::strcmp(v, "off") == 0) return nullptr;
+    if (!nccl_) nccl_ = make_nccl_allreduce(*this);
+    return nccl_.get();
   }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
@@ -117,6 +127,7 @@ class MpiCommunicator final : public Communicator {
  private:
   int rank_ = 0, size_ = 1;
   bool owns_ = false;
+  std::unique_ptr<NcclAllreduce> nccl_;
 };
 
 }  // namespace

@@ -3,12 +3,17 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "host/error.hpp"
+#include "host/gen/event_blocks.hpp"
 #include "host/gen/response_calibration.hpp"
 #include "host/h5io.hpp"
 #include "host/latent_layout.hpp"
@@ -30,21 +35,22 @@ double since(clock_type::time_point t0) {
 std::string GenerateTiming::summary(const std::string& sampler) const {
   const double per = showers ? 1e6 / double(showers) : 0;
   return fmt::format(
-      "generated {} showers in {:.2f} s: {:.1f} showers/s, {:.1f} us/shower "
+      "generated {} showers in {:.2f} s{}: {:.1f} showers/s, {:.1f} us/shower "
       "(prior [{}] {:.1f} us, decoder {:.1f} us, I/O {:.1f} us)",
-      showers, total_s, total_s > 0 ? showers / total_s : 0.0, us_per_shower(), sampler,
-      prior_s * per, decode_s * per, io_s * per);
+      showers, total_s, ranks > 1 ? fmt::format(" on {} ranks", ranks) : "",
+      total_s > 0 ? showers / total_s : 0.0, us_per_shower(), sampler, prior_s * per,
+      decode_s * per, io_s * per);
 }
 
 std::string GenerateTiming::json(const std::string& sampler) const {
   const double per = showers ? 1e6 / double(showers) : 0;
   return fmt::format(
-      "{{\"sampler\": \"{}\", \"showers\": {}, \"total_s\": {}, \"showers_per_s\": {}, "
-      "\"us_per_shower\": {}, "
+      "{{\"sampler\": \"{}\", \"ranks\": {}, \"showers\": {}, \"total_s\": {}, "
+      "\"showers_per_s\": {}, \"us_per_shower\": {}, "
       "\"prior_us_per_shower\": {}, \"decode_us_per_shower\": {}, \"io_us_per_shower\": {}, "
       "\"transfers\": {{\"h2d_calls\": {}, \"h2d_bytes\": {}, \"d2h_calls\": {}, "
       "\"d2h_bytes\": {}}}}}\n",
-      sampler, showers, total_s, total_s > 0 ? showers / total_s : 0.0, us_per_shower(),
+      sampler, ranks, showers, total_s, total_s > 0 ? showers / total_s : 0.0, us_per_shower(),
       prior_s * per, decode_s * per, io_s * per, transfers.h2d_calls, transfers.h2d_bytes,
       transfers.d2h_calls, transfers.d2h_bytes);
 }
@@ -59,32 +65,45 @@ LatentSource parse_latent_source(const std::string& name) {
 namespace {
 // Encoder posterior (eval mode: Bernoulli samples) of `count` showers from `reader`, as 4n states
 // with partition 0 = energy code.
+// Events first .. first + count - 1, run as one call of `rows` >= count showers (the extra rows
+// repeat the last one; see generate()); the posterior noise is addressed by the global event index.
 std::vector<uint8_t> encoded_states(nn::Calo4pQVAE& model, ShowerFileReader& reader, int64_t first,
-                                    int64_t count, uint64_t seed) {
+                                    int64_t count, int64_t rows, uint64_t seed) {
   const int n = model.config().n;
   ShowerBlock block;
   reader.read(first, count, block);
-  std::vector<float> u(block.showers.size());
-  for (int64_t i = 0; i < count; ++i)
-    for (int v = 0; v < nn::kVoxels; ++v) {
-      const size_t k = size_t(i) * nn::kVoxels + size_t(v);
-      u[k] = voxel_to_u(block.showers[k], block.energies[size_t(i)]);
-    }
+  std::vector<float> u(size_t(rows) * nn::kVoxels);
+  std::vector<float> e(static_cast<size_t>(rows));
+  for (int64_t i = 0; i < rows; ++i) {
+    const int64_t src = std::min(i, count - 1);
+    e[size_t(i)] = block.energies[size_t(src)];
+    for (int v = 0; v < nn::kVoxels; ++v)
+      u[size_t(i) * nn::kVoxels + size_t(v)] =
+          voxel_to_u(block.showers[size_t(src) * nn::kVoxels + size_t(v)], e[size_t(i)]);
+  }
   nn::StepSchedule sch;
   sch.seed = seed;
-  sch.step = static_cast<uint64_t>(first);
-  model.train_step(Tensor::from_host({count, nn::kVoxels}, u), block.energies, sch, false);
-  const std::vector<float>& post = model.last_posterior();  // count x 3n, hard {0,1} in eval
-  return LatentLayout(n).states(block.energies, post);
+  sch.step = 0;  // noise offset = first_example x n: the global event index
+  sch.global_batch = first + rows;
+  sch.first_example = first;
+  model.train_step(Tensor::from_host({rows, nn::kVoxels}, u), e, sch, false);
+  const std::vector<float>& post = model.last_posterior();  // rows x 3n, hard {0,1} in eval
+  std::vector<uint8_t> z = LatentLayout(n).states(e, post);
+  z.resize(size_t(count) * 4 * size_t(n));
+  return z;
 }
 
-std::vector<uint8_t> random_states(int n, std::span<const float> energies, uint64_t seed) {
+// Events first .. of the job: the bits of event i are draws (row i of 4n, unit k) of stream 7.
+std::vector<uint8_t> random_states(int n, std::span<const float> energies, int64_t first,
+                                   uint64_t seed) {
   const LatentLayout layout(n);
   std::vector<uint8_t> free(energies.size() * size_t(layout.free_units()));
   for (size_t i = 0; i < energies.size(); ++i)
-    for (int k = 0; k < layout.free_units(); ++k)  // index as before: row i of 4n, unit k
+    for (int k = 0; k < layout.free_units(); ++k)
       free[i * size_t(layout.free_units()) + size_t(k)] =
-          uniform(seed, 7, uint64_t(i) * uint64_t(layout.units()) + uint64_t(k)) < 0.5 ? 1 : 0;
+          uniform(seed, 7, (uint64_t(first) + i) * uint64_t(layout.units()) + uint64_t(k)) < 0.5
+              ? 1
+              : 0;
   return layout.states(energies, free);
 }
 }  // namespace
@@ -112,8 +131,52 @@ std::vector<float> generation_energies(const GenerateOptions& o) {
   return e;
 }
 
+namespace {
+
+// The showers of one block (rows x 6480 MeV, before the response calibration) and, when the RBM
+// energies are written, its latent states as 0/1 floats (rows x 4n): what a rank sends to rank 0.
+struct GeneratedBlock {
+  std::vector<float> showers, states;
+};
+
+constexpr int kBlockTag = 0x6E6;  // MPI tag of the blocks sent to rank 0
+
+// Events per network call (see generate()): the CPU decoder's own slice, a GPU-sized batch on CUDA.
+int64_t decode_chunk(Backend backend) {
+  return backend == Backend::cuda ? 256 : 64;
+}
+
+// f(c0, lo, hi) for every aligned chunk [c0, c0 + chunk) that overlaps the block
+// [first, first + count), with [lo, hi) the overlap.
+template <class F>
+void for_each_chunk(int64_t first, int64_t count, int64_t chunk, F&& f) {
+  for (int64_t c0 = first / chunk * chunk; c0 < first + count; c0 += chunk)
+    f(c0, std::max(first, c0), std::min(first + count, c0 + chunk));
+}
+
+// Test-only fault hook (GenerateOptions::test_fault_rank): the abrupt exit of a crashed rank.
+void maybe_inject_fault(const GenerateOptions& o, int rank, int64_t blocks_done) {
+  if (o.test_fault_rank == rank && o.test_fault_after_blocks >= 0 &&
+      blocks_done >= o.test_fault_after_blocks) {
+    std::fprintf(stderr, "test fault: rank %d exits abruptly after %lld blocks\n", rank,
+                 static_cast<long long>(blocks_done));
+    std::fflush(stderr);
+    std::_Exit(3);
+  }
+}
+
+}  // namespace
+
 GenerateTiming generate(const GenerateOptions& o, PriorSampler& prior) {
   const auto t_start = clock_type::now();
+  std::unique_ptr<dist::Communicator> serial;
+  dist::Communicator* comm = o.comm;
+  if (!comm) {
+    serial = dist::serial_communicator();
+    comm = serial.get();
+  }
+  const int rank = comm->rank();
+  const bool root = comm->is_root();
   if (o.batch < 1) fail_input("--batch must be >= 1, got {}", o.batch);
   require_backend(o.backend);
   const std::string ck = (std::filesystem::path(o.model_dir) / "checkpoint").string();
@@ -126,76 +189,164 @@ GenerateTiming generate(const GenerateOptions& o, PriorSampler& prior) {
   }
   const std::vector<float> energies = generation_energies(o);
   const int64_t total = static_cast<int64_t>(energies.size());
+  if (total > kMaxPriorEvents)
+    fail_input("{} events in one job: at most {} (split the campaign into jobs with other seeds)",
+               total, kMaxPriorEvents);
   std::unique_ptr<ShowerFileReader> shower_reader;
   if (o.latents == LatentSource::encoded) {
     if (o.energies_path.empty())
       fail_input("--latents encoded reconstructs the showers of --energies FILE.h5; give one");
     shower_reader = std::make_unique<ShowerFileReader>(o.energies_path, nn::kVoxels);
   }
+  const int nodes = rbm.num_nodes();
+  const bool want_states = !o.rbm_energy_csv.empty();
 
+  // Rank 0 alone calibrates (just before writing), writes and reports.
   std::unique_ptr<ResponseCalibration> calibration;
-  if (o.calibrate && std::filesystem::exists(calibration_path(o.model_dir))) {
-    calibration = std::make_unique<ResponseCalibration>(
-        ResponseCalibration::load(calibration_path(o.model_dir)));
-    spdlog::info("response calibration {} (fitted on {})", calibration_path(o.model_dir),
-                 calibration->provenance);
+  std::unique_ptr<ShowerFileWriter> writer;
+  std::ofstream rbm_csv;
+  std::unique_ptr<ProgressBar> bar;
+  if (root) {
+    if (o.calibrate && std::filesystem::exists(calibration_path(o.model_dir))) {
+      calibration = std::make_unique<ResponseCalibration>(
+          ResponseCalibration::load(calibration_path(o.model_dir)));
+      spdlog::info("response calibration {} (fitted on {})", calibration_path(o.model_dir),
+                   calibration->provenance);
+    }
+    writer = std::make_unique<ShowerFileWriter>(o.out_path, nn::kVoxels);
+    if (want_states) {
+      rbm_csv.open(o.rbm_energy_csv);
+      if (!rbm_csv) fail_input("cannot write '{}'", o.rbm_energy_csv);
+      rbm_csv << "rbm_energy\n";
+    }
+    if (o.progress) bar = std::make_unique<ProgressBar>("calo_gen", total, "showers");
+    if (comm->size() > 1)
+      spdlog::info("generating {} showers on {} ranks in blocks of {}", total, comm->size(),
+                   o.batch);
   }
 
   GenerateTiming timing;
+  timing.ranks = comm->size();
   const TransferCounts transfers_at_start = transfer_counts();
-  ShowerFileWriter writer(o.out_path, nn::kVoxels);
-  std::ofstream rbm_csv;
-  if (!o.rbm_energy_csv.empty()) {
-    rbm_csv.open(o.rbm_energy_csv);
-    if (!rbm_csv) fail_input("cannot write '{}'", o.rbm_energy_csv);
-    rbm_csv << "rbm_energy\n";
-  }
-  std::unique_ptr<ProgressBar> bar;
-  if (o.progress) bar = std::make_unique<ProgressBar>("calo_gen", total, "showers");
-  std::vector<float> showers;
-  for (int64_t first = 0; first < total; first += o.batch) {
-    const int64_t count = std::min<int64_t>(o.batch, total - first);
-    const std::span<const float> e(energies.data() + first, static_cast<size_t>(count));
-    // Each batch has its own Philox key so the result does not depend on how far other batches got.
-    const uint64_t batch_seed = o.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(first) + 1;
+  // One key for the whole job; every draw is addressed by the global event (or voxel) index.
+  const uint64_t job_seed = o.seed * 0x9E3779B97F4A7C15ull + 1;
 
+  // The networks (decoder; encoder of --latents encoded) run on chunks of events aligned to the
+  // global event index, each chunk one call of `chunk` rows: a BLAS GEMM's rounding can depend on
+  // its row count, so every event goes through the same row of a same-size call whatever the
+  // batch, the rank count and the job's length. Rows of a chunk outside this block are padding
+  // (copies of block rows) whose output is dropped: a --batch that is a multiple of the chunk
+  // pads only the job's last chunk.
+  const int64_t chunk = decode_chunk(o.backend);
+  auto generate_block = [&](int64_t first, int64_t count) {
+    const std::span<const float> e(energies.data() + first, static_cast<size_t>(count));
     auto t0 = clock_type::now();
-    const std::vector<uint8_t> states =
-        o.latents == LatentSource::prior
-            ? prior.sample(rbm, e, batch_seed)
-            : (o.latents == LatentSource::encoded
-                   ? encoded_states(model, *shower_reader, first, count, batch_seed)
-                   : random_states(rbm.n(), e, batch_seed));
-    timing.prior_s += since(t0);
-    if (rbm_csv) {
-      const size_t nn_nodes = static_cast<size_t>(rbm.num_nodes());
-      for (int64_t i = 0; i < count; ++i)
-        rbm_csv << rbm.energy(states.data() + size_t(i) * nn_nodes) << '\n';
+    std::vector<uint8_t> states;
+    if (o.latents == LatentSource::prior) {
+      states = prior.sample(rbm, e, job_seed, first);
+    } else if (o.latents == LatentSource::random) {
+      states = random_states(rbm.n(), e, first, job_seed);
+    } else {
+      states.resize(size_t(count) * size_t(nodes));
+      for_each_chunk(first, count, chunk, [&](int64_t c0, int64_t lo, int64_t hi) {
+        // The chunk's own showers (not only this block's), up to the last event of the job.
+        const int64_t real = std::min(c0 + chunk, total) - c0;
+        const std::vector<uint8_t> z =
+            encoded_states(model, *shower_reader, c0, real, chunk, job_seed);
+        std::copy(z.begin() + (lo - c0) * nodes, z.begin() + (hi - c0) * nodes,
+                  states.begin() + (lo - first) * nodes);
+      });
     }
+    timing.prior_s += since(t0);
 
     t0 = clock_type::now();
-    const Tensor u = model.decode(states, e, batch_seed, 0);
-    const std::vector<float> uh = u.to_vector();
-    showers.resize(uh.size());
-    for (int64_t i = 0; i < count; ++i) {
-      for (int v = 0; v < nn::kVoxels; ++v) {
-        const size_t k = size_t(i) * nn::kVoxels + size_t(v);
-        showers[k] = u_to_voxel(uh[k], e[size_t(i)]);
+    GeneratedBlock out;
+    out.showers.resize(size_t(count) * nn::kVoxels);
+    std::vector<uint8_t> zc;
+    std::vector<float> ec;
+    for_each_chunk(first, count, chunk, [&](int64_t c0, int64_t lo, int64_t hi) {
+      zc.resize(size_t(chunk) * size_t(nodes));
+      ec.resize(size_t(chunk));
+      for (int64_t i = c0; i < c0 + chunk; ++i) {
+        const int64_t src = std::clamp(i, lo, hi - 1) - first;  // padding: the nearest block row
+        std::copy_n(states.begin() + src * nodes, nodes, zc.begin() + (i - c0) * nodes);
+        ec[size_t(i - c0)] = energies[size_t(first + src)];
+      }
+      const std::vector<float> uh =
+          model.decode(zc, ec, job_seed, uint64_t(c0) * uint64_t(nn::kVoxels)).to_vector();
+      for (int64_t i = lo; i < hi; ++i) {
+        const float ei = energies[size_t(i)];
+        for (int v = 0; v < nn::kVoxels; ++v)
+          out.showers[size_t(i - first) * nn::kVoxels + size_t(v)] =
+              u_to_voxel(uh[size_t(i - c0) * nn::kVoxels + size_t(v)], ei);
+      }
+    });
+    if (want_states) out.states.assign(states.begin(), states.end());
+    timing.decode_s += since(t0);
+    return out;
+  };
+
+  const EventBlocks blocks{total, o.batch, comm->size()};
+  int64_t blocks_done = 0;
+  GeneratedBlock received;
+  for (int64_t b = 0; b < blocks.count(); ++b) {
+    const int owner = blocks.owner(b);
+    const int64_t first = blocks.first(b), count = blocks.size(b);
+    if (owner != rank && !root) continue;
+    GeneratedBlock mine;
+    if (owner == rank) {
+      mine = generate_block(first, count);
+      maybe_inject_fault(o, rank, ++blocks_done);
+      if (!root) {
+        // showers, then the states (when wanted) in the same message
+        mine.showers.insert(mine.showers.end(), mine.states.begin(), mine.states.end());
+        comm->send(mine.showers, 0, kBlockTag);
+        continue;
       }
     }
-    if (calibration) calibration->apply(showers, e);
-    timing.decode_s += since(t0);
-
-    t0 = clock_type::now();
-    writer.append(e, showers);
+    auto t0 = clock_type::now();
+    GeneratedBlock& block = owner == rank ? mine : received;
+    if (owner != rank) {
+      const size_t voxels = size_t(count) * nn::kVoxels;
+      block.showers.resize(voxels + (want_states ? size_t(count) * size_t(nodes) : 0));
+      comm->recv(block.showers, owner, kBlockTag);
+      block.states.assign(block.showers.begin() + long(voxels), block.showers.end());
+      block.showers.resize(voxels);
+    }
+    const std::span<const float> e(energies.data() + first, static_cast<size_t>(count));
+    if (want_states) {
+      std::vector<uint8_t> z(static_cast<size_t>(nodes));
+      for (int64_t i = 0; i < count; ++i) {
+        for (int k = 0; k < nodes; ++k)
+          z[size_t(k)] = block.states[size_t(i) * size_t(nodes) + size_t(k)] != 0.0f ? 1 : 0;
+        rbm_csv << rbm.energy(z.data()) << '\n';
+      }
+    }
+    if (calibration) calibration->apply(block.showers, e);
+    writer->append(e, block.showers);
     timing.io_s += since(t0);
-    timing.showers += count;
     if (bar) bar->advance(count);
   }
-  auto t0 = clock_type::now();
-  writer.close();
-  timing.io_s += since(t0);
-  if (bar) bar->finish();
+  if (root) {
+    auto t0 = clock_type::now();
+    if (want_states) {
+      rbm_csv.close();
+      if (!rbm_csv) fail("write to '{}' failed (disk full?)", o.rbm_energy_csv);
+    }
+    writer->close();
+    timing.io_s += since(t0);
+    if (bar) bar->finish();
+  }
+  // The job's totals on every rank (and no rank returns before the file is complete).
+  std::vector<double> sums = {timing.prior_s, timing.decode_s};
+  comm->allreduce_sum(sums);
+  timing.prior_s = sums[0];
+  timing.decode_s = sums[1];
+  std::vector<uint8_t> io(sizeof(double));
+  std::memcpy(io.data(), &timing.io_s, sizeof(double));
+  comm->broadcast(io, 0);
+  std::memcpy(&timing.io_s, io.data(), sizeof(double));
+  timing.showers = total;
   timing.total_s = since(t_start);
   timing.transfers = transfer_counts() - transfers_at_start;
   return timing;
@@ -211,14 +362,16 @@ std::string fit_response_calibration(const GenerateOptions& options, PriorSample
   o.calibrate = false;
   o.rbm_energy_csv.clear();
   o.out_path = (std::filesystem::path(o.model_dir) / "calibration_fit.tmp.h5").string();
+  const bool root = !o.comm || o.comm->is_root();
   struct RemoveAtExit {
-    std::string path;
+    std::string path;  // empty: not this rank's file
     ~RemoveAtExit() {
       std::error_code ec;
-      std::filesystem::remove(path, ec);
+      if (!path.empty()) std::filesystem::remove(path, ec);
     }
-  } remove_tmp{o.out_path};
+  } remove_tmp{root ? o.out_path : std::string()};
   const GenerateTiming t = generate(o, prior);
+  if (!root) return "";
 
   ResponseCalibration c;
   const ShowerFileReader data(train_path, nn::kVoxels);
@@ -261,9 +414,11 @@ int64_t write_encoded_rbm_energies(const std::string& model_dir, const std::stri
   std::ofstream csv(csv_path);
   if (!csv) fail_input("cannot write '{}'", csv_path);
   csv << "rbm_energy\n";
-  for (int64_t first = 0; first < reader.num_events(); first += batch) {
-    const int64_t count = std::min<int64_t>(batch, reader.num_events() - first);
-    const std::vector<uint8_t> z = encoded_states(model, reader, first, count, seed);
+  // Aligned chunks of the CPU network size, as in generate(): the states do not depend on --batch.
+  const int64_t chunk = decode_chunk(Backend::cpu);
+  for (int64_t first = 0; first < reader.num_events(); first += chunk) {
+    const int64_t count = std::min<int64_t>(chunk, reader.num_events() - first);
+    const std::vector<uint8_t> z = encoded_states(model, reader, first, count, chunk, seed);
     for (int64_t i = 0; i < count; ++i)
       csv << rbm.energy(z.data() + size_t(i) * 4 * size_t(n)) << '\n';
   }

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "host/dist/nccl_allreduce.hpp"
 #include "host/error.hpp"
 #include "host/nn/model.hpp"
+#include "host/nn/ops.hpp"
 
 namespace calo::nn {
 
@@ -67,7 +69,30 @@ ShardBatch fetch_shard(dist::Communicator& comm, const HeldRows& mine,
 void allreduce_gradients(dist::Communicator& comm, const std::vector<Param*>& params) {
   if (comm.size() == 1) return;
   int64_t total = 0;
-  for (const Param* p : params) total += p->grad.numel();
+  bool on_device = !params.empty();
+  for (const Param* p : params) {
+    total += p->grad.numel();
+    on_device = on_device && p->grad.backend() == Backend::cuda;
+  }
+  if (on_device)
+    if (dist::NcclAllreduce* nccl = comm.device_allreduce()) {
+      // --backend cuda with NCCL: one flat device buffer, never through host memory.
+      Tensor flat({total}, Backend::cuda);
+      int64_t at = 0;
+      for (const Param* p : params) {
+        ops::copy_strided(Backend::cuda, p->grad.data(), 0, flat.data() + at, 0, 1,
+                          p->grad.numel());
+        at += p->grad.numel();
+      }
+      nccl->sum(flat.data(), size_t(total));
+      at = 0;
+      for (Param* p : params) {
+        ops::copy_strided(Backend::cuda, flat.data() + at, 0, p->grad.data(), 0, 1,
+                          p->grad.numel());
+        at += p->grad.numel();
+      }
+      return;
+    }
   std::vector<float> flat;
   flat.reserve(size_t(total));
   for (const Param* p : params) {

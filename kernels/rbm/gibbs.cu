@@ -1,6 +1,7 @@
 // CUDA block Gibbs sweeps: one launch per partition update, states node-major so a warp reads
-// contiguous chains. When chains % 4 == 0 a thread updates four consecutive chains of one node from
-// one Philox block (the four words gibbs_uniform assigns them); otherwise one chain per thread.
+// contiguous chains. When chains % 4 == 0 (and the window's first chain and total are multiples of
+// 4) a thread updates four consecutive chains of one node from one Philox block (the four words
+// gibbs_uniform assigns them); otherwise one chain per thread.
 // Field, update rule and RNG are the CALO_HD functions the CPU path runs.
 #include <cuda_runtime.h>
 
@@ -15,13 +16,13 @@ namespace {
 __global__ void gibbs_partition_kernel4(const int32_t* offsets, const int32_t* nbr, const float* w,
                                         const float* bias, uint8_t* z, int first_node, int n,
                                         int num_nodes, int chains, uint64_t seed, uint64_t sweep,
-                                        float beta) {
+                                        float beta, int first_chain, int total_chains) {
   const int quads = chains / 4;
   const int64_t t = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (t >= int64_t(n) * quads) return;
   const int node = first_node + int(t / quads), c4 = 4 * int(t % quads);
-  const Quad q =
-      gibbs_quad_update(offsets, nbr, w, bias, z, node, c4, num_nodes, chains, seed, sweep, beta);
+  const Quad q = gibbs_quad_update(offsets, nbr, w, bias, z, node, c4, num_nodes, chains, seed,
+                                   sweep, beta, first_chain, total_chains);
   const uchar4 out = make_uchar4(q.v[0], q.v[1], q.v[2], q.v[3]);
   *reinterpret_cast<uchar4*>(z + int64_t(node) * chains + c4) =
       out;  // 4-byte aligned: chains % 4 == 0
@@ -30,21 +31,23 @@ __global__ void gibbs_partition_kernel4(const int32_t* offsets, const int32_t* n
 __global__ void gibbs_partition_kernel(const int32_t* offsets, const int32_t* nbr, const float* w,
                                        const float* bias, uint8_t* z, int first_node, int n,
                                        int num_nodes, int chains, uint64_t seed, uint64_t sweep,
-                                       float beta) {
+                                       float beta, int first_chain, int total_chains) {
   const int64_t t = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (t >= int64_t(n) * chains) return;
   const int node = first_node + int(t / chains), c = int(t % chains);
   z[int64_t(node) * chains + c] =
-      gibbs_chain_update(offsets, nbr, w, bias, z, node, c, num_nodes, chains, seed, sweep, beta);
+      gibbs_chain_update(offsets, nbr, w, bias, z, node, c, num_nodes, chains, seed, sweep, beta,
+                         first_chain, total_chains);
 }
 
 }  // namespace
 
 void gibbs_sweeps_cuda(const int32_t* offsets, const int32_t* nbr, const float* w,
                        const float* bias, uint8_t* z, int n, int chains, uint64_t seed,
-                       uint64_t first_sweep, int sweeps, float beta) {
+                       uint64_t first_sweep, int sweeps, float beta, int first_chain,
+                       int total_chains) {
   const int threads = 256;
-  const bool quad = chains % 4 == 0;
+  const bool quad = chains % 4 == 0 && first_chain % 4 == 0 && total_chains % 4 == 0;
   const int64_t work = int64_t(n) * (quad ? chains / 4 : chains);
   const int blocks = int((work + threads - 1) / threads);
   for (int s = 0; s < sweeps; ++s)
@@ -52,10 +55,12 @@ void gibbs_sweeps_cuda(const int32_t* offsets, const int32_t* nbr, const float* 
       const uint64_t sweep = first_sweep + uint64_t(s);
       if (quad)
         gibbs_partition_kernel4<<<blocks, threads>>>(offsets, nbr, w, bias, z, p * n, n, 4 * n,
-                                                     chains, seed, sweep, beta);
+                                                     chains, seed, sweep, beta, first_chain,
+                                                     total_chains);
       else
         gibbs_partition_kernel<<<blocks, threads>>>(offsets, nbr, w, bias, z, p * n, n, 4 * n,
-                                                    chains, seed, sweep, beta);
+                                                    chains, seed, sweep, beta, first_chain,
+                                                    total_chains);
       CALO_CUDA_CHECK_LAUNCH();
     }
   CALO_CUDA_CHECK(cudaDeviceSynchronize());

@@ -52,25 +52,30 @@ CALO_HD_INLINE float gibbs_sparse_field(const int32_t* offsets, const int32_t* n
 }
 
 // The body of one CUDA thread (kernels/rbm/gibbs.cu), also run by the CPU emulation test: the new
-// state of (node, chain) at `sweep`, scalar kernel.
+// state of (node, chain) at `sweep`, scalar kernel. The `chains` held are chains first_chain ..
+// of a set of total_chains, which numbers the draws (data-parallel shards, generation blocks).
 CALO_HD_INLINE uint8_t gibbs_chain_update(const int32_t* offsets, const int32_t* nbr,
                                           const float* w, const float* bias, const uint8_t* z,
                                           int node, int chain, int num_nodes, int chains,
-                                          uint64_t seed, uint64_t sweep, float beta) {
+                                          uint64_t seed, uint64_t sweep, float beta,
+                                          int first_chain, int total_chains) {
   const float f = gibbs_sparse_field(offsets, nbr, w, bias, z, node, chain, chains);
-  return gibbs_update(f, beta, gibbs_uniform(seed, sweep, node, num_nodes, chain, chains));
+  return gibbs_update(
+      f, beta, gibbs_uniform(seed, sweep, node, num_nodes, first_chain + chain, total_chains));
 }
 
 struct Quad {
   uint8_t v[4];
 };
 
-// Quad kernel (chains % 4 == 0): chains chain4 .. chain4+3 of one node from one Philox block.
+// Quad kernel (chains, first_chain and total_chains all multiples of 4): chains chain4 .. chain4+3
+// of one node from one Philox block.
 CALO_HD_INLINE Quad gibbs_quad_update(const int32_t* offsets, const int32_t* nbr, const float* w,
                                       const float* bias, const uint8_t* z, int node, int chain4,
                                       int num_nodes, int chains, uint64_t seed, uint64_t sweep,
-                                      float beta) {
-  const Uniform4 u = gibbs_uniform4(seed, sweep, node, num_nodes, chain4, chains);
+                                      float beta, int first_chain, int total_chains) {
+  const Uniform4 u =
+      gibbs_uniform4(seed, sweep, node, num_nodes, first_chain + chain4, total_chains);
   Quad q;
   for (int k = 0; k < 4; ++k)
     q.v[k] = gibbs_update(gibbs_sparse_field(offsets, nbr, w, bias, z, node, chain4 + k, chains),
