@@ -69,10 +69,9 @@ void ResponseCalibration::fit() {
     fail("response calibration: fit needs both data and generated showers");
   // Means per shower, so the two samples may differ in size.
   const double wd = 1.0 / double(data_showers_), wg = 1.0 / double(generated_showers_);
-  auto ratio = [&](double d, int64_t dh, double g, int64_t gh, float fallback) {
-    if (dh < kMinVoxelHits || gh < kMinVoxelHits || !(g > 0.0)) return fallback;
-    return std::clamp(static_cast<float>((d * wd) / (g * wg)), kMinFactor, kMaxFactor);
-  };
+  // Stage 1, the shape: one factor per (layer, ring) over all energies. A cell's mean deposit
+  // is heavy-tailed (a relative error of ~3/sqrt(hits)), so per-energy-bin cells would fit noise.
+  std::vector<float> shape(size_t(kLayers * kRadii), 1.0f);
   for (int l = 0; l < kLayers; ++l)
     for (int r = 0; r < kRadii; ++r) {
       double d = 0, g = 0;
@@ -84,13 +83,25 @@ void ResponseCalibration::fit() {
         dh += data_.hits[c];
         gh += generated_.hits[c];
       }
-      const float pooled = ratio(d, dh, g, gh, 1.0f);
-      for (int b = 0; b < kEnergyBins; ++b) {
-        const size_t c = size_t(cell(b, l, r));
-        factor_[c] =
-            ratio(data_.energy[c], data_.hits[c], generated_.energy[c], generated_.hits[c], pooled);
-      }
+      if (dh >= kMinVoxelHits && gh >= kMinVoxelHits && g > 0.0)
+        shape[size_t(l * kRadii + r)] =
+            std::clamp(static_cast<float>((d * wd) / (g * wg)), kMinFactor, kMaxFactor);
     }
+  // Stage 2, the scale: per energy bin, the total deposit after the shape factors.
+  for (int b = 0; b < kEnergyBins; ++b) {
+    double d = 0, g = 0;
+    for (int l = 0; l < kLayers; ++l)
+      for (int r = 0; r < kRadii; ++r) {
+        const size_t c = size_t(cell(b, l, r));
+        d += data_.energy[c];
+        g += double(shape[size_t(l * kRadii + r)]) * generated_.energy[c];
+      }
+    const float scale = d > 0.0 && g > 0.0 ? static_cast<float>((d * wd) / (g * wg)) : 1.0f;
+    for (int l = 0; l < kLayers; ++l)
+      for (int r = 0; r < kRadii; ++r)
+        factor_[size_t(cell(b, l, r))] =
+            std::clamp(scale * shape[size_t(l * kRadii + r)], kMinFactor, kMaxFactor);
+  }
 }
 
 float ResponseCalibration::factor(int energy_bin, int layer, int ring) const {

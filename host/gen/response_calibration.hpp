@@ -1,7 +1,8 @@
 #pragma once
 // Response calibration of the generator, as fast simulations are calibrated to their full
 // simulation: one factor per (incident-energy bin, layer, radial ring) that scales the generated
-// voxel energies so their mean deposit matches the training showers'.
+// voxel energies so their mean deposits match the training showers' (factor = energy-bin scale x
+// layer-ring shape).
 //
 // Why it is needed: the decoder regresses u = logit(E_vox / E_inc), a log-like variable, with an
 // MSE. Its prediction is a conditional mean in log space, so back in MeV it sits below the mean
@@ -22,7 +23,7 @@ namespace calo::gen {
 class ResponseCalibration {
  public:
   static constexpr int kEnergyBins = 8;     // log-spaced edges from 1 GeV to 1 TeV (clamped)
-  static constexpr int kMinVoxelHits = 30;  // fewer hits in a cell: use the layer-ring factor
+  static constexpr int kMinVoxelHits = 30;  // fewer hits in a (layer, ring): shape factor 1
   static constexpr float kMinFactor = 0.25f, kMaxFactor = 4.0f;
 
   ResponseCalibration();  // identity
@@ -32,9 +33,11 @@ class ResponseCalibration {
   // Adds showers (rows x 6480 MeV, Dataset 2 order) of the training data or of the generator.
   void add_data(std::span<const float> showers, std::span<const float> energies);
   void add_generated(std::span<const float> showers, std::span<const float> energies);
-  // Factors from the sums added so far: data / generated per cell; a cell with fewer than
-  // kMinVoxelHits hit voxels in either sample takes the factor of its (layer, ring) over all
-  // energies, and that one is 1 when it is as sparse; clipped to [kMinFactor, kMaxFactor].
+  // Factors from the sums added so far, in two stages: a shape factor per (layer, ring) over all
+  // energies (data / generated mean deposit; 1 where either sample has fewer than kMinVoxelHits
+  // hit voxels), then a scale per energy bin that matches the bin's total deposit; the product
+  // is clipped to [kMinFactor, kMaxFactor]. A cell's mean deposit is heavy-tailed, so a factor
+  // per (energy bin, layer, ring) from 10k showers fits noise (measured: +-3% in E_tot/E_inc).
   void fit();
 
   float factor(int energy_bin, int layer, int ring) const;

@@ -21,16 +21,19 @@ int voxel(int layer, int alpha, int ring) {
   return (layer * 16 + alpha) * 9 + ring;
 }
 
-// `rows` showers at energy `e`; every voxel of layers 0-19 hit with a Philox energy, deeper
-// layers hit only in voxel (layer, 0, 0) of the first `sparse_rows` showers.
+// `rows` showers; every voxel of layers 0-19 hit with a Philox energy of `seed`, deeper layers hit
+// only in voxel (layer, 0, 0) of the first `sparse_rows` showers, with the same energy whatever
+// the seed.
 std::vector<float> showers(int rows, uint64_t seed, int sparse_rows) {
   std::vector<float> x(size_t(rows) * kVoxels, 0.0f);
   for (int i = 0; i < rows; ++i)
     for (int v = 0; v < kVoxels; ++v) {
       const int layer = v / 144;
       const size_t k = size_t(i) * kVoxels + size_t(v);
-      if (layer < 20 || (i < sparse_rows && v == voxel(layer, 0, 0)))
+      if (layer < 20)
         x[k] = 1.0f + calo::uniform(seed, 1, k);
+      else if (i < sparse_rows && v == voxel(layer, 0, 0))  // the same in every sample
+        x[k] = 1.0f + calo::uniform(99, 1, k);
     }
   return x;
 }
@@ -77,9 +80,9 @@ TEST(ResponseCalibration, FactorsMakeGeneratedSumsEqualTheData) {
     EXPECT_LT(c.factor(bin, l, 8), 0.97f);
   }
   // 10 hits per cell in layers 20-44: below kMinVoxelHits, so the pooled (also sparse) factor 1.
-  EXPECT_EQ(c.factor(bin, 30, 0), 1.0f);
-  // An energy bin with no showers takes the layer-ring factor over all energies.
-  EXPECT_EQ(c.factor(0, 5, 0), c.factor(bin, 5, 0));
+  EXPECT_NEAR(c.factor(bin, 30, 0), 1.0f, 1e-5);
+  // An energy bin with no showers takes the layer-ring shape factor with scale 1.
+  EXPECT_NEAR(c.factor(0, 5, 0), c.factor(bin, 5, 0), 1e-5);
 
   std::vector<float> calibrated = gen;
   c.apply(calibrated, e);
@@ -88,6 +91,40 @@ TEST(ResponseCalibration, FactorsMakeGeneratedSumsEqualTheData) {
       EXPECT_NEAR(cell_sum(calibrated, l, r) / cell_sum(data, l, r), 1.0, 1e-5) << l << " " << r;
   EXPECT_EQ(calibrated[size_t(voxel(30, 0, 0))], gen[size_t(voxel(30, 0, 0))]);
   EXPECT_THROW(c.apply(std::span<float>(calibrated).first(100), e), calo::Error);
+}
+
+// The energy dependence is a scale per energy bin on top of one shape: a generator 10% low at
+// 2 GeV and 10% high at 200 GeV (same shape) gets factors 1/0.9 and 1/1.1 in every cell.
+TEST(ResponseCalibration, ScalePerEnergyBinShapeOverAllEnergies) {
+  const int rows = 40;
+  std::vector<float> e(rows);
+  for (int i = 0; i < rows; ++i) e[size_t(i)] = i % 2 ? 2e5f : 2e3f;
+  const std::vector<float> data = showers(rows, 5, 0);
+  std::vector<float> gen = data;
+  for (size_t i = 0; i < size_t(rows); ++i)
+    for (int v = 0; v < kVoxels; ++v) gen[i * kVoxels + size_t(v)] *= i % 2 ? 1.1f : 0.9f;
+  ResponseCalibration c;
+  c.add_data(data, e);
+  c.add_generated(gen, e);
+  c.fit();
+  const int lo = ResponseCalibration::energy_bin(2e3f), hi = ResponseCalibration::energy_bin(2e5f);
+  // The shape mixes both bins, so single cells are near 1/0.9 and 1/1.1; each bin's total is exact.
+  for (int l = 0; l < 20; ++l)
+    for (int r = 0; r < 9; ++r) {
+      EXPECT_NEAR(c.factor(lo, l, r), 1.0 / 0.9, 0.01) << l << " " << r;
+      EXPECT_NEAR(c.factor(hi, l, r), 1.0 / 1.1, 0.01) << l << " " << r;
+    }
+  std::vector<float> calibrated = gen;
+  c.apply(calibrated, e);
+  for (int parity = 0; parity < 2; ++parity) {
+    double d = 0, g = 0;
+    for (size_t i = size_t(parity); i < size_t(rows); i += 2)
+      for (int v = 0; v < kVoxels; ++v) {
+        d += data[i * kVoxels + size_t(v)];
+        g += calibrated[i * kVoxels + size_t(v)];
+      }
+    EXPECT_NEAR(g / d, 1.0, 1e-5) << (parity ? "200 GeV" : "2 GeV");
+  }
 }
 
 TEST(ResponseCalibration, JsonRoundTripsAndDamageIsAClearError) {
