@@ -58,7 +58,10 @@ bool BatchNorm::synced() const {
 // over the ranks (two passes, as the one-process path computes them), in double. The normalisation
 // itself is the eval-mode kernel with those statistics.
 Tensor BatchNorm::forward_synced(const Tensor& input) {
-  const auto [B, C, S] = forward_dims(input, gamma_.value, channels_, name_);
+  // Named variables, not a structured binding: clang before 16 cannot capture those in the
+  // OpenMP region below.
+  const auto dims = forward_dims(input, gamma_.value, channels_, name_);
+  const int64_t B = dims.B, C = dims.C, S = dims.S;
   const Backend where = input.backend();
   const Tensor host = where == Backend::cpu ? Tensor() : input.to(Backend::cpu);
   const float* x = where == Backend::cpu ? input.data() : host.data();
@@ -111,7 +114,9 @@ Tensor BatchNorm::forward_synced(const Tensor& input) {
 // dx = gamma inv_std (gy - mean(gy) - xhat mean(gy xhat)) with the means over the global batch;
 // the parameter gradients stay this rank's sums (the trainer all-reduces every gradient).
 Tensor BatchNorm::backward_synced(const Tensor& grad_output) {
-  const auto [B, C, S] = backward_dims(grad_output, xhat_, channels_, name_);
+  // Named variables: see forward_synced.
+  const auto dims = backward_dims(grad_output, xhat_, channels_, name_);
+  const int64_t B = dims.B, C = dims.C, S = dims.S;
   const Backend where = grad_output.backend();
   Tensor gx(grad_output.shape(), where);
   ops::batchnorm_backward(where, grad_output.data(), xhat_.data(), gamma_.value.data(),
