@@ -262,20 +262,32 @@ double mmd_poly4_unbiased(const Samples& X, const std::vector<int64_t>& idx_x, c
   return kxx / (md * (md - 1)) + kyy / (nd * (nd - 1)) - 2.0 * kxy / (md * nd);
 }
 
+namespace {
+// The two samples FPD and KPD compare: the inputs themselves, or copies normalised by the
+// reference's feature scales.
+struct ComparedPair {
+  Samples xn, yn;
+  const Samples *x, *y;
+  ComparedPair(const Samples& real, const Samples& gen, bool normalise) : x(&real), y(&gen) {
+    if (!normalise) return;
+    xn = real;
+    yn = gen;
+    normalise_by_reference(xn, yn);
+    x = &xn;
+    y = &yn;
+  }
+  ComparedPair(const ComparedPair&) = delete;
+  ComparedPair& operator=(const ComparedPair&) = delete;
+};
+}  // namespace
+
 FpdResult fpd(const Samples& real_in, const Samples& gen_in, const FpdOptions& o) {
   check_pair(real_in, gen_in, "FPD");
   if (o.min_samples < 2 || o.max_samples < o.min_samples || o.num_points < 3 || o.num_batches < 1)
     fail_input("FPD: bad options (min_samples {}, max_samples {}, num_points {}, num_batches {})",
                o.min_samples, o.max_samples, o.num_points, o.num_batches);
-  Samples xn, yn;
-  const Samples *X = &real_in, *Y = &gen_in;
-  if (o.normalise) {
-    xn = real_in;
-    yn = gen_in;
-    normalise_by_reference(xn, yn);
-    X = &xn;
-    Y = &yn;
-  }
+  const ComparedPair pair(real_in, gen_in, o.normalise);
+  const Samples *X = pair.x, *Y = pair.y;
   FpdResult r;
   std::vector<double> inv_n;
   const double lo = 1.0 / static_cast<double>(o.min_samples),
@@ -338,15 +350,8 @@ KpdResult kpd(const Samples& real_in, const Samples& gen_in, const KpdOptions& o
   check_pair(real_in, gen_in, "KPD");
   if (o.batch_size < 2 || o.num_batches < 1)
     fail_input("KPD: bad options (batch_size {}, num_batches {})", o.batch_size, o.num_batches);
-  Samples xn, yn;
-  const Samples *X = &real_in, *Y = &gen_in;
-  if (o.normalise) {
-    xn = real_in;
-    yn = gen_in;
-    normalise_by_reference(xn, yn);
-    X = &xn;
-    Y = &yn;
-  }
+  const ComparedPair pair(real_in, gen_in, o.normalise);
+  const Samples *X = pair.x, *Y = pair.y;
   KpdResult r;
   for (int b = 0; b < o.num_batches; ++b) {
     const auto seed = o.seed + 1000u * static_cast<uint64_t>(b);
