@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <omp.h>
+
 #include "host/error.hpp"
 #include "host/latent_layout.hpp"
 #include "host/nn/activations.hpp"
@@ -22,7 +24,11 @@ namespace {
 
 constexpr uint64_t kGumbelStream = 1000;
 constexpr uint64_t kDecodeStream = 2000;
-constexpr int64_t kDecodeSlice = 64;  // showers per CPU decoder pass
+// The CPU decoder's first Linear runs over slices of this many showers (its weights, 495 MB at the
+// dataset2_zephyr size, are read once per slice), the convolutions over micro-slices whose largest
+// activation fits in about this many bytes, so they stay in cache and allocations are reused.
+constexpr int64_t kDecodeSlice = 256;
+constexpr int64_t kMicroSliceBytes = int64_t{8} << 20;
 
 // a + b on their backend (the gradients of a tensor read by two branches).
 Tensor sum(Tensor a, const Tensor& b) {
@@ -415,21 +421,45 @@ Tensor Calo4pQVAE::decode(std::span<const uint8_t> states, std::span<const float
   const int n = cfg_.n;
   const int64_t B = static_cast<int64_t>(energies.size());
   check_decode_input(states, energies);
-  // The CPU decodes in slices of showers: eval-mode layers treat showers independently and the hit
-  // draws are keyed by the voxel's global index, so the result is the same, while every
-  // activation stays a few MB (a batch of 1024 would allocate and page-fault 240 MB per layer).
-  const int64_t slice = backend_ == Backend::cpu ? kDecodeSlice : std::max<int64_t>(B, 1);
+  set_inference(true);
   Tensor u({B, kVoxels}, backend_);
+  // Eval-mode layers treat showers independently and the hit draws are keyed by the voxel's global
+  // index, so slicing the batch does not change the result.
+  const int64_t slice = backend_ == Backend::cpu ? kDecodeSlice : std::max<int64_t>(B, 1);
+  const int64_t micro = backend_ == Backend::cpu ? decode_micro_slice() : slice;
   for (int64_t b0 = 0; b0 < B; b0 += slice) {
     const int64_t m = std::min(slice, B - b0);
-    const Tensor out = decode_heads(states.subspan(size_t(b0 * 4 * n), size_t(m * 4 * n)),
-                                    energies.subspan(size_t(b0), size_t(m)));
-    auto [acts, hits] = split_channels(out, 1);
-    const Tensor us =
-        combine_eval(acts, hits, seed, kDecodeStream, offset + uint64_t(b0) * uint64_t(kVoxels));
-    ops::copy_strided(backend_, us.data(), 0, u.data() + b0 * kVoxels, 0, 1, m * kVoxels);
+    const auto e = energies.subspan(size_t(b0), size_t(m));
+    const Tensor latent13 =
+        Tensor::from_host({m, 3 * n}, LatentLayout(n).free_part(
+                                          states.subspan(size_t(b0 * 4 * n), size_t(m * 4 * n))))
+            .to(backend_);
+    const Tensor fc = dec_trunk_->forward_range(decoder_input(latent13, e), 0, 1, false);
+    const int64_t width = fc.numel() / m;
+    for (int64_t c0 = 0; c0 < m; c0 += micro) {
+      const int64_t mu = std::min(micro, m - c0);
+      Tensor part({mu, width}, backend_);
+      ops::copy_strided(backend_, fc.data() + c0 * width, 0, part.data(), 0, 1, mu * width);
+      const Tensor le = energy_column(e.subspan(size_t(c0), size_t(mu)), backend_);
+      const Tensor body =
+          append_energy_channel(dec_trunk_->forward_range(part, 1, dec_trunk_->size(), false), le);
+      const Tensor acts = dec_act_->forward(body, false);
+      const Tensor hits = dec_hit_->forward(body, false);
+      if (acts.numel() != mu * kVoxels || hits.numel() != mu * kVoxels)
+        fail("decoder heads gave {} and {} values for {} showers", acts.numel(), hits.numel(), mu);
+      ops::combine_eval(backend_, acts.data(), hits.data(), u.data() + (b0 + c0) * kVoxels,
+                        mu * kVoxels, seed, kDecodeStream,
+                        offset + uint64_t(b0 + c0) * uint64_t(kVoxels));
+    }
   }
   return u;
+}
+
+int64_t Calo4pQVAE::decode_micro_slice() const {
+  // The heads' transposed-conv output, (D2, 46, 16, 10) floats per shower, is the largest.
+  const int64_t item_bytes = int64_t{cfg_.dec_channels.at(2)} * 46 * 16 * 10 * 4;
+  return std::clamp<int64_t>(kMicroSliceBytes / item_bytes, int64_t{omp_get_max_threads()},
+                             kDecodeSlice);
 }
 
 Tensor Calo4pQVAE::decode_heads(std::span<const uint8_t> states, std::span<const float> energies) {

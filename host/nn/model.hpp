@@ -116,6 +116,7 @@ class Calo4pQVAE {
 
  private:
   Tensor decoder_input(const Tensor& latent13, std::span<const float> energies);
+  int64_t decode_micro_slice() const;  // showers per CPU pass of the decoder's convolutions
   Tensor run_decoder(const Tensor& zin, const Tensor& le, bool training);
   Tensor decoder_backward(const Tensor& grad_out);
   std::vector<Sequential*> parts();

@@ -1,6 +1,7 @@
 #include "host/nn/sequential.hpp"
 
 #include "host/error.hpp"
+#include "host/nn/fused_eval.hpp"
 
 namespace calo::nn {
 
@@ -12,8 +13,21 @@ Sequential& Sequential::add(std::unique_ptr<Layer> layer) {
 
 Tensor Sequential::forward(const Tensor& input, bool training) {
   if (layers_.empty()) return input.clone();
-  Tensor x = layers_.front()->forward(input, training);
-  for (size_t i = 1; i < layers_.size(); ++i) x = layers_[i]->forward(x, training);
+  return forward_range(input, 0, layers_.size(), training);
+}
+
+Tensor Sequential::forward_range(const Tensor& input, size_t first, size_t last, bool training) {
+  if (first >= last || last > layers_.size())
+    fail("{}: layer range [{}, {}) is outside its {} layers", name_, first, last, layers_.size());
+  Tensor x = layers_[first]->forward(input, training);
+  for (size_t i = first + 1; i < last; ++i) {
+    // The layer before wrote x, so the pair may overwrite it (inference only; fused_eval.hpp).
+    if (!training && i + 1 < last && forward_fused_eval(*layers_[i], *layers_[i + 1], x)) {
+      ++i;
+      continue;
+    }
+    x = layers_[i]->forward(x, training);
+  }
   return x;
 }
 

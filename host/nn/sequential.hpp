@@ -21,6 +21,9 @@ class Sequential : public Layer {
     return ref;
   }
   Tensor forward(const Tensor& input, bool training) override;
+  // Layers [first, last) only: the CPU decoder runs its first Linear over a slice of showers and
+  // the rest over micro-slices (Calo4pQVAE::decode).
+  Tensor forward_range(const Tensor& input, size_t first, size_t last, bool training);
   Tensor backward(const Tensor& grad_output) override;
   std::vector<Param*> params() override;
   std::vector<Buffer> buffers() override;
