@@ -1,5 +1,6 @@
 #include "host/nn/conv_cpu.hpp"
 
+#include "host/cpu_dispatch.hpp"
 #include "host/nn/conv_rows.hpp"
 
 #include <cblas.h>
@@ -61,11 +62,13 @@ bool blas_is_serial() {
   return serial;
 }
 
+CALO_CPU_CLONES
 void im2col_item(const ConvGeom& g, const float* x, float* col) {
   const int64_t rows = col_rows(g), cols = col_cols(g);
   for (int64_t r = 0; r < rows; ++r) im2col_row(g, x, col + r * cols, r);
 }
 
+CALO_CPU_CLONES
 void col2im_item(const ConvGeom& g, const float* col, float* x) {
   const int64_t rows = col_rows(g), cols = col_cols(g);
   for (int64_t r = 0; r < rows; ++r) col2im_row(g, col + r * cols, x, r);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "host/cpu_dispatch.hpp"
 #include "host/nn/conv_cpu.hpp"
 #include "host/nn/conv_rows.hpp"
 #include "kernels/nn/activations.hpp"
@@ -48,6 +49,7 @@ void gemm(Backend where, bool trans_a, bool trans_b, int64_t M, int64_t N, int64
   }
 }
 
+CALO_CPU_CLONES
 void im2col(Backend where, const ConvGeom& g, const float* x, float* col) {
   if (where == Backend::cuda) return gpu::im2col(g, x, col);
   const int64_t rows = static_cast<int64_t>(g.C) * g.kd * g.kh * g.kw;
@@ -56,6 +58,7 @@ void im2col(Backend where, const ConvGeom& g, const float* x, float* col) {
   for (int64_t r = 0; r < rows; ++r) im2col_row(g, x, col + r * cols, r);
 }
 
+CALO_CPU_CLONES
 void col2im(Backend where, const ConvGeom& g, const float* col, float* x) {
   if (where == Backend::cuda) return gpu::col2im(g, col, x);
   const int64_t rows = static_cast<int64_t>(g.C) * g.kd * g.kh * g.kw;
@@ -69,6 +72,7 @@ void col2im(Backend where, const ConvGeom& g, const float* col, float* x) {
   }
 }
 
+CALO_CPU_CLONES
 void add_channel_bias(Backend where, float* y, const float* bias, int64_t B, int64_t C, int64_t S) {
   if (where == Backend::cuda) return gpu::add_channel_bias(y, bias, B, C, S);
 #pragma omp parallel for schedule(static)
@@ -78,6 +82,7 @@ void add_channel_bias(Backend where, float* y, const float* bias, int64_t B, int
   }
 }
 
+CALO_CPU_CLONES
 void channel_sum_acc(Backend where, const float* gy, float* gbias, int64_t B, int64_t C,
                      int64_t S) {
   if (where == Backend::cuda) return gpu::channel_sum_acc(gy, gbias, B, C, S);
@@ -90,12 +95,14 @@ void channel_sum_acc(Backend where, const float* gy, float* gbias, int64_t B, in
   }
 }
 
+CALO_CPU_CLONES
 void unary_forward(Backend where, Unary op, float param, const float* x, float* y, int64_t n) {
   if (where == Backend::cuda) return gpu::unary_forward(static_cast<int>(op), param, x, y, n);
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i) y[i] = unary_f(static_cast<int>(op), param, x[i]);
 }
 
+CALO_CPU_CLONES
 void unary_backward(Backend where, Unary op, float param, const float* saved, const float* gy,
                     float* gx, int64_t n) {
   if (where == Backend::cuda)
@@ -108,6 +115,7 @@ void unary_backward(Backend where, Unary op, float param, const float* saved, co
 
 namespace calo::nn::ops {
 
+CALO_CPU_CLONES
 void prelu_forward(Backend where, const float* x, const float* a, float* y, int64_t B, int64_t C,
                    int64_t S) {
   if (where == Backend::cuda) return gpu::prelu_forward(x, a, y, B, C, S);
@@ -118,6 +126,7 @@ void prelu_forward(Backend where, const float* x, const float* a, float* y, int6
   }
 }
 
+CALO_CPU_CLONES
 void prelu_backward(Backend where, const float* x, const float* a, const float* gy, float* gx,
                     float* ga, int64_t B, int64_t C, int64_t S) {
   if (where == Backend::cuda) return gpu::prelu_backward(x, a, gy, gx, ga, B, C, S);
@@ -138,6 +147,7 @@ void prelu_backward(Backend where, const float* x, const float* a, const float* 
   }
 }
 
+CALO_CPU_CLONES
 void batchnorm_forward(Backend where, const float* x, const float* gamma, const float* beta,
                        float* y, float* xhat, float* mean, float* inv_std, float* var_unbiased,
                        bool use_batch_stats, float eps, int64_t B, int64_t C, int64_t S) {
@@ -178,6 +188,24 @@ void batchnorm_forward(Backend where, const float* x, const float* gamma, const 
   }
 }
 
+CALO_CPU_CLONES
+void batchnorm_prelu_eval_inplace(float* x, const float* running_mean, const float* running_var,
+                                  const float* gamma, const float* beta, const float* slope,
+                                  bool per_channel, float eps, int64_t B, int64_t C, int64_t S) {
+#pragma omp parallel for schedule(static)
+  for (int64_t bc = 0; bc < B * C; ++bc) {
+    const int64_t c = bc % C;
+    const float m = running_mean[c], istd = bn_inv_std(running_var[c], eps), g = gamma[c],
+                be = beta[c], a = slope[per_channel ? c : 0];
+    float* p = x + bc * S;
+    for (int64_t s = 0; s < S; ++s) {
+      const float xhat = (p[s] - m) * istd;
+      p[s] = leaky_relu_f(g * xhat + be, a);
+    }
+  }
+}
+
+CALO_CPU_CLONES
 void batchnorm_backward(Backend where, const float* gy, const float* xhat, const float* gamma,
                         const float* inv_std, float* gx, float* ggamma, float* gbeta,
                         bool batch_stats, int64_t B, int64_t C, int64_t S) {
@@ -206,6 +234,7 @@ void batchnorm_backward(Backend where, const float* gy, const float* xhat, const
   }
 }
 
+CALO_CPU_CLONES
 void lerp_inplace(Backend where, float* running, const float* batch, float momentum, int64_t n) {
   if (where == Backend::cuda) return gpu::lerp_inplace(running, batch, momentum, n);
   for (int64_t i = 0; i < n; ++i) running[i] = (1.0f - momentum) * running[i] + momentum * batch[i];
@@ -215,6 +244,7 @@ void lerp_inplace(Backend where, float* running, const float* batch, float momen
 
 namespace calo::nn::ops {
 
+CALO_CPU_CLONES
 void gumbel_forward(Backend where, const float* logits, float* y, int64_t n, float beta,
                     bool training, uint64_t seed, uint64_t stream, uint64_t offset) {
   if (where == Backend::cuda)
@@ -227,6 +257,7 @@ void gumbel_forward(Backend where, const float* logits, float* y, int64_t n, flo
   }
 }
 
+CALO_CPU_CLONES
 void gumbel_backward(Backend where, const float* gy, const float* y, float* gx, int64_t n,
                      float beta) {
   if (where == Backend::cuda) return gpu::gumbel_backward(gy, y, gx, n, beta);
@@ -234,12 +265,14 @@ void gumbel_backward(Backend where, const float* gy, const float* y, float* gx, 
   for (int64_t i = 0; i < n; ++i) gx[i] = gy[i] * beta * sigmoid_dy(y[i]);
 }
 
+CALO_CPU_CLONES
 void add_inplace(Backend where, float* y, const float* x, int64_t n) {
   if (where == Backend::cuda) return gpu::add_inplace(y, x, n);
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i) y[i] += x[i];
 }
 
+CALO_CPU_CLONES
 void hit_target(Backend where, const float* u, float* t, int64_t n) {
   if (where == Backend::cuda) return gpu::hit_target(u, t, n);
 #pragma omp parallel for schedule(static)
@@ -290,6 +323,7 @@ double kl_energy_sum(Backend where, const float* z, const float* f, const float*
   return acc;
 }
 
+CALO_CPU_CLONES
 void combine_train(Backend where, const float* acts, const float* u_true, float* y, int64_t n,
                    float slope) {
   if (where == Backend::cuda) return gpu::combine_train(acts, u_true, y, n, slope);
@@ -297,6 +331,7 @@ void combine_train(Backend where, const float* acts, const float* u_true, float*
   for (int64_t i = 0; i < n; ++i) y[i] = combine_train_f(acts[i], u_true[i], slope);
 }
 
+CALO_CPU_CLONES
 void combine_train_backward(Backend where, const float* gy, const float* acts, const float* u_true,
                             float* gx, int64_t n, float slope) {
   if (where == Backend::cuda) return gpu::combine_train_backward(gy, acts, u_true, gx, n, slope);
@@ -304,19 +339,20 @@ void combine_train_backward(Backend where, const float* gy, const float* acts, c
   for (int64_t i = 0; i < n; ++i) gx[i] = gy[i] * combine_train_df(acts[i], u_true[i], slope);
 }
 
+CALO_CPU_CLONES
 void combine_eval(Backend where, const float* acts, const float* hits, float* y, int64_t n,
                   uint64_t seed, uint64_t stream, uint64_t offset) {
   if (where == Backend::cuda) return gpu::combine_eval(acts, hits, y, n, seed, stream, offset);
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i)
-    y[i] =
-        combine_eval_f(acts[i], hits[i], uniform(seed, stream, offset + static_cast<uint64_t>(i)));
+    y[i] = combine_eval_at(acts[i], hits[i], seed, stream, offset + static_cast<uint64_t>(i));
 }
 
 }  // namespace calo::nn::ops
 
 namespace calo::nn::ops {
 
+CALO_CPU_CLONES
 void copy_strided(Backend where, const float* src, int64_t src_stride, float* dst,
                   int64_t dst_stride, int64_t rows, int64_t len) {
   if (where == Backend::cuda) return gpu::copy_strided(src, src_stride, dst, dst_stride, rows, len);
@@ -324,12 +360,14 @@ void copy_strided(Backend where, const float* src, int64_t src_stride, float* ds
     for (int64_t j = 0; j < len; ++j) dst[r * dst_stride + j] = src[r * src_stride + j];
 }
 
+CALO_CPU_CLONES
 void broadcast_rows(Backend where, const float* v, float* dst, int64_t B, int64_t S) {
   if (where == Backend::cuda) return gpu::broadcast_rows(v, dst, B, S);
   for (int64_t b = 0; b < B; ++b)
     for (int64_t s = 0; s < S; ++s) dst[b * S + s] = v[b];
 }
 
+CALO_CPU_CLONES
 void adam_step(Backend where, const AdamScalars& s, float* p, const float* g, float* m, float* v,
                int64_t n) {
   if (where == Backend::cuda) return gpu::adam_step(s, p, g, m, v, n);
@@ -341,6 +379,7 @@ void adam_step(Backend where, const AdamScalars& s, float* p, const float* g, fl
 
 namespace calo::nn::ops {
 
+CALO_CPU_CLONES
 void affine_forward(Backend where, const float* x, const float* g, const float* b, float* y,
                     int64_t B, int64_t C, int64_t S) {
   if (where == Backend::cuda) return gpu::affine_forward(x, g, b, y, B, C, S);
@@ -351,6 +390,7 @@ void affine_forward(Backend where, const float* x, const float* g, const float* 
   }
 }
 
+CALO_CPU_CLONES
 void affine_backward(Backend where, const float* x, const float* g, const float* gy, float* gx,
                      float* gg, float* gb, int64_t B, int64_t C, int64_t S) {
   if (where == Backend::cuda) return gpu::affine_backward(x, g, gy, gx, gg, gb, B, C, S);
