@@ -27,6 +27,7 @@ class BatchNorm : public Layer {
   Param& beta() { return beta_; }
   Tensor& running_mean() { return running_mean_; }
   Tensor& running_var() { return running_var_; }
+  float eps() const { return eps_; }
 
  private:
   int channels_;

@@ -79,6 +79,12 @@ void combine_train(Backend where, const float* acts, const float* u_true, float*
                    float slope);
 void combine_train_backward(Backend where, const float* gy, const float* acts, const float* u_true,
                             float* gx, int64_t n, float slope);
+// CPU, inference: x = PReLU(BatchNorm(x)) in place with the running statistics, rounded as
+// batchnorm_forward (use_batch_stats = false) then prelu_forward round it; slopes per channel or
+// one for all (per_channel false). host/nn/fused_eval.hpp.
+void batchnorm_prelu_eval_inplace(float* x, const float* running_mean, const float* running_var,
+                                  const float* gamma, const float* beta, const float* slope,
+                                  bool per_channel, float eps, int64_t B, int64_t C, int64_t S);
 void combine_eval(Backend where, const float* acts, const float* hits, float* y, int64_t n,
                   uint64_t seed, uint64_t stream, uint64_t offset);
 // dst[r * dst_stride + j] = src[r * src_stride + j] for r < rows, j < len.

@@ -264,7 +264,7 @@ __global__ void k_combine_train_bwd(const float* gy, const float* a, const float
 __global__ void k_combine_eval(const float* a, const float* h, float* y, int64_t n, uint64_t seed,
                                uint64_t stream, uint64_t offset) {
   CALO_GRID_LOOP(i, n) {
-    y[i] = combine_eval_f(a[i], h[i], uniform(seed, stream, offset + static_cast<uint64_t>(i)));
+    y[i] = combine_eval_at(a[i], h[i], seed, stream, offset + static_cast<uint64_t>(i));
   }
 }
 

@@ -14,6 +14,7 @@
 #include "host/nn/norm.hpp"
 #include "host/nn/sequential.hpp"
 #include "host/nn/shape_ops.hpp"
+#include "kernels/nn/activations.hpp"
 #include "tests/nn/test_layer_util.hpp"
 
 namespace calo::nn {
@@ -274,6 +275,47 @@ TEST(Combine, TrainMaskAndEvalBernoulli) {
   EXPECT_NEAR(hits / n, p, 4.0 * std::sqrt(p * (1 - p) / n));
   a.fill(-1.0f);
   for (float v : combine_eval(a, h, 9, 1).to_vector()) ASSERT_EQ(v, 0.0f);  // ReLU
+}
+
+// The generation draw is skipped where the energy head is not positive; the value must be the one
+// combine_eval_f gives with the voxel's draw, NaN and signed zeros included.
+TEST(Combine, EvalAtIndexEqualsTheDrawnFormula) {
+  const float acts[] = {-1.0f, -0.0f, 0.0f, 1e-30f, 0.5f, 3.0f, NAN, INFINITY, -INFINITY};
+  for (uint64_t i = 0; i < 2000; ++i) {
+    const float a = acts[i % 9], logit = 8.0f * (uniform(5, 3, i) - 0.5f);
+    const float want = combine_eval_f(a, logit, uniform(9, 2, i + 40));
+    const float got = combine_eval_at(a, logit, 9, 2, i + 40);
+    ASSERT_TRUE(got == want || (std::isnan(got) && std::isnan(want))) << i << " " << a;
+  }
+}
+
+// Sequential fuses BatchNorm + PReLU in inference (host/nn/fused_eval.hpp): bit for bit the
+// layer-by-layer result, for per-channel and shared slopes; training keeps the layers apart.
+TEST(FusedEval, BatchNormPreluEqualsTheLayersBitForBit) {
+  for (int slopes : {3, 1}) {
+    Sequential seq("s");
+    seq.emplace<Linear>(5, 3 * 8, 4, true, "fc");
+    seq.emplace<Reshape>(Shape{3, 2, 4}, "reshape");
+    auto& bn = seq.emplace<BatchNorm>(3, 1e-5f, 0.1f, "bn");
+    auto& act = seq.emplace<PReLU>(slopes, 0.02f, "act");
+    Tensor x = random_tensor({6, 5}, 21);
+    seq.forward(x, true);  // running statistics away from (0, 1)
+    for (int64_t c = 0; c < act.weight().value.numel(); ++c)
+      act.weight().value.data()[c] = 0.1f * float(c + 1);
+    bn.gamma().value.data()[1] = -1.7f;
+    seq.set_inference(true);
+    const std::vector<float> fused = seq.forward(x, false).to_vector();
+    Tensor y = seq.at(0).forward(x, false);
+    for (size_t i = 1; i < seq.size(); ++i) y = seq.at(i).forward(y, false);
+    const std::vector<float> layers = y.to_vector();
+    ASSERT_EQ(fused.size(), layers.size());
+    size_t negative = 0;
+    for (size_t i = 0; i < fused.size(); ++i) {
+      ASSERT_EQ(fused[i], layers[i]) << "value " << i << " slopes " << slopes;
+      negative += fused[i] < 0.0f;
+    }
+    EXPECT_GT(negative, 0u);  // the slope branch ran
+  }
 }
 
 // PyTorch Adam reference computed by hand for two steps.
