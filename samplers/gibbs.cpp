@@ -51,7 +51,10 @@ BlockGibbsSampler::Sparse build_sparse(const Rbm& rbm) {
 BlockGibbsSampler::BlockGibbsSampler(const Rbm& rbm, int chains, uint64_t seed, GibbsPath path)
     : chains_(chains), n_(rbm.n()), total_chains_(chains), seed_(seed), path_(path) {
   if (chains < 1) fail_input("BlockGibbsSampler: chains = {} must be >= 1", chains);
-  if (path == GibbsPath::cuda) require_backend(Backend::cuda);
+  if (path == GibbsPath::cuda) {
+    require_backend(Backend::cuda);
+    graph_ = std::make_shared<DeviceRbmGraph>();
+  }
   set_rbm(rbm);
   z_.assign(size_t(4 * n_) * size_t(chains_), 0);
 }
@@ -62,12 +65,11 @@ void BlockGibbsSampler::set_rbm(const Rbm& rbm) {
                n_);
   rbm_ = &rbm;
   sp_ = build_sparse(rbm);
-  if (path_ == GibbsPath::cuda) {
-    d_offsets_ = DeviceArray<int32_t>::from_host(sp_.offsets);
-    d_nbr_ = DeviceArray<int32_t>::from_host(sp_.nbr);
-    d_w_ = DeviceArray<float>::from_host(sp_.w);
-    d_bias_ = DeviceArray<float>::from_host(sp_.bias);
-  }
+}
+
+void BlockGibbsSampler::share_device_graph(std::shared_ptr<DeviceRbmGraph> graph) {
+  if (path_ != GibbsPath::cuda || !graph) return;
+  graph_ = std::move(graph);
 }
 
 void BlockGibbsSampler::host_states_current() const {
@@ -79,7 +81,8 @@ void BlockGibbsSampler::host_states_current() const {
 void BlockGibbsSampler::run_cuda(int sweeps, float beta) {
   if (d_z_.size() != z_.size()) d_z_ = DeviceArray<uint8_t>(z_.size());
   if (newer_ == Newer::host) d_z_.upload(z_);
-  gibbs_sweeps_cuda(d_offsets_.data(), d_nbr_.data(), d_w_.data(), d_bias_.data(), d_z_.data(), n_,
+  graph_->update(sp_);
+  gibbs_sweeps_cuda(graph_->offsets(), graph_->nbr(), graph_->w(), graph_->bias(), d_z_.data(), n_,
                     chains_, seed_, sweep_, sweeps, beta, first_chain_, total_chains_);
   newer_ = Newer::device;
 }

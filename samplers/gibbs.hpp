@@ -5,12 +5,14 @@
 // same on every path, so CPU sparse, CPU dense and CUDA give the same chains (dense up to float
 // summation order).
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
 #include "host/backend.hpp"
 #include "host/device_memory.hpp"
 #include "kernels/rbm/gibbs_launch.hpp"
+#include "samplers/device_rbm_graph.hpp"
 #include "samplers/rbm.hpp"
 
 namespace calo {
@@ -21,8 +23,13 @@ class BlockGibbsSampler {
  public:
   BlockGibbsSampler(const Rbm& rbm, int chains, uint64_t seed,
                     GibbsPath path = GibbsPath::cpu_sparse);
-  // Re-reads the RBM parameters (after a learning update); keeps the chain states.
+  // Re-reads the RBM parameters (after a learning update); keeps the chain states. On the CUDA
+  // path the graph goes up at the next run(), and only the parts that changed.
   void set_rbm(const Rbm& rbm);
+  // CUDA path: keep the device graph in `graph`, shared with other samplers of the same RBM (the
+  // trainer's per-batch samplers, a generation job's blocks), so what is already on the device is
+  // not uploaded again. No effect on the CPU paths or with a null graph.
+  void share_device_graph(std::shared_ptr<DeviceRbmGraph> graph);
   // Initial states: chain-major chains x 4n. Partition 0 of each chain is the clamp.
   void set_states(std::span<const uint8_t> states);
   // Clamp partition 0 of every chain to energy_code(energies[c]).
@@ -42,10 +49,7 @@ class BlockGibbsSampler {
   GibbsPath path() const { return path_; }
 
   // Sparse neighbour lists (CSR over the 4n nodes, neighbours as node indices).
-  struct Sparse {
-    std::vector<int32_t> offsets, nbr;
-    std::vector<float> w, bias;
-  };
+  using Sparse = RbmSparseGraph;
   const Sparse& sparse() const { return sp_; }
 
  private:
@@ -62,8 +66,9 @@ class BlockGibbsSampler {
   GibbsPath path_;
   Sparse sp_;
   mutable std::vector<uint8_t> z_;  // node-major: z_[node * chains + c]
-  DeviceArray<int32_t> d_offsets_, d_nbr_;
-  DeviceArray<float> d_w_, d_bias_;
+  // CUDA path: brought up to sp_ at every run() (a cheap host comparison; a shared graph may
+  // hold another sampler's parameters).
+  std::shared_ptr<DeviceRbmGraph> graph_;
   DeviceArray<uint8_t> d_z_;
   // Which copy of the states has changes the other lacks (CUDA path only).
   enum class Newer { neither, host, device };

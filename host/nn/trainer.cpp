@@ -6,6 +6,7 @@
 #include <csignal>
 #include <filesystem>
 #include <map>
+#include <memory>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -467,6 +468,9 @@ TrainResult train(const TrainOptions& opt) {
   // ranks the chains run on the CPU path, which draws the same numbers.
   const GibbsPath gibbs_path =
       opt.backend == Backend::cuda && K == 1 ? GibbsPath::cuda : GibbsPath::cpu_sparse;
+  // The per-batch samplers share the RBM's device graph: topology once, parameters per update.
+  const auto rbm_graph =
+      gibbs_path == GibbsPath::cuda ? std::make_shared<DeviceRbmGraph>() : nullptr;
   const RowRange my_examples = rank_rows({0, B}, rank, K);  // this rank's slice of every batch
 
   TrainResult result;
@@ -609,11 +613,13 @@ TrainResult train(const TrainOptions& opt) {
       RbmGradient g;
       if (!frozen && !tc.prior.persistent) {
         if (K == 1) {
-          g = cd_k_gradient(prior, pdata, Bl, tc.prior.cd_sweeps, rbm_seed, gibbs_path);
+          g = cd_k_gradient(prior, pdata, Bl, tc.prior.cd_sweeps, rbm_seed, gibbs_path, 1.0f,
+                            rbm_graph);
         } else {
           std::vector<uint8_t> init(pdata.size());
           for (size_t i = 0; i < pdata.size(); ++i) init[i] = pdata[i] > 0.5f ? 1 : 0;
           BlockGibbsSampler chains(prior, Bl, rbm_seed, gibbs_path);
+          chains.share_device_graph(rbm_graph);
           chains.set_chain_window(static_cast<int>(my_examples.first), static_cast<int>(B));
           chains.set_states(init);
           chains.run(tc.prior.cd_sweeps);
@@ -625,6 +631,7 @@ TrainResult train(const TrainOptions& opt) {
           for (size_t i = 0; i < pdata.size(); ++i) pcd_chains[i] = pdata[i] > 0.5f ? 1 : 0;
         }
         BlockGibbsSampler chains(prior, Bl, rbm_seed ^ kPcdSeedTag, gibbs_path);
+        chains.share_device_graph(rbm_graph);
         if (K > 1)
           chains.set_chain_window(static_cast<int>(my_examples.first), static_cast<int>(B));
         chains.set_states(pcd_chains);
