@@ -97,6 +97,28 @@ void BlockGibbsSampler::set_states(std::span<const uint8_t> states) {
     for (size_t i = 0; i < N; ++i) z_[i * C + c] = states[c * N + i] ? 1 : 0;
 }
 
+void BlockGibbsSampler::set_states_device(const uint8_t* node_major) {
+  if (path_ != GibbsPath::cuda)
+    fail("BlockGibbsSampler::set_states_device: the sampler runs on the CPU path, not on CUDA");
+  if (d_z_.size() != z_.size()) d_z_ = DeviceArray<uint8_t>(z_.size());
+  copy_device_to_device(d_z_.data(), node_major, z_.size());
+  newer_ = Newer::device;
+}
+
+const uint8_t* BlockGibbsSampler::device_states() const {
+  if (path_ != GibbsPath::cuda || newer_ == Newer::host || d_z_.size() != z_.size())
+    fail(
+        "BlockGibbsSampler::device_states: the device states are not current (CPU path, or "
+        "states set on the host since the last run)");
+  return d_z_.data();
+}
+
+const DeviceRbmGraph& BlockGibbsSampler::device_graph() const {
+  if (path_ != GibbsPath::cuda)
+    fail("BlockGibbsSampler::device_graph: the sampler runs on the CPU path, not on CUDA");
+  return *graph_;
+}
+
 void BlockGibbsSampler::clamp_energies(std::span<const float> energies_mev) {
   const size_t C = size_t(chains_);
   if (energies_mev.size() != C)

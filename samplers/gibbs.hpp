@@ -32,6 +32,12 @@ class BlockGibbsSampler {
   void share_device_graph(std::shared_ptr<DeviceRbmGraph> graph);
   // Initial states: chain-major chains x 4n. Partition 0 of each chain is the clamp.
   void set_states(std::span<const uint8_t> states);
+  // CUDA path: initial states from device memory, node-major 4n x chains (a device copy; the
+  // host copy is fetched only if the host reads the states).
+  void set_states_device(const uint8_t* node_major);
+  // CUDA path: the device states (node-major 4n x chains) and graph, current after run().
+  const uint8_t* device_states() const;
+  const DeviceRbmGraph& device_graph() const;
   // Clamp partition 0 of every chain to energy_code(energies[c]).
   void clamp_energies(std::span<const float> energies_mev);
   // Random (Bernoulli 1/2) free partitions.

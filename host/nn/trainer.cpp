@@ -28,6 +28,7 @@
 #include "host/topology/graph.hpp"
 #include "kernels/device_memory.hpp"
 #include "kernels/transform.hpp"
+#include "samplers/cd_device.hpp"
 #include "samplers/rbm_learning.hpp"
 
 namespace calo::nn {
@@ -606,13 +607,23 @@ TrainResult train(const TrainOptions& opt) {
       // RBM prior: centred gradient on this batch's posterior, partition-0 bias fixed (its units
       // are always clamped). Before the freeze CD-k chains start at the data; after it the chains
       // persist (PCD). Seeded by the global step, so a resumed run repeats it exactly.
-      const std::vector<float> pdata = prior_data(batch.e, model.last_posterior(), tc.model.n);
+      // CUDA CD-k (one rank): the posterior stays on the device (samplers/cd_device.hpp).
+      const Tensor* device_post =
+          !frozen && !tc.prior.persistent && K == 1 && gibbs_path == GibbsPath::cuda
+              ? model.last_posterior_on_device()
+              : nullptr;
+      const std::vector<float> pdata =
+          device_post ? std::vector<float>()
+                      : prior_data(batch.e, model.last_posterior(), tc.model.n);
       const uint64_t rbm_seed = tc.prior.seed ^ (sch.step * 0x9E3779B97F4A7C15ull);
       // With several ranks each runs the chains of its examples (numbered globally, so the draws
       // are those of one process) and the moments are summed over the ranks.
       RbmGradient g;
       if (!frozen && !tc.prior.persistent) {
-        if (K == 1) {
+        if (device_post) {
+          g = cd_k_gradient_device(prior, device_post->data(), batch.e, Bl, tc.prior.cd_sweeps,
+                                   rbm_seed, 1.0f, rbm_graph);
+        } else if (K == 1) {
           g = cd_k_gradient(prior, pdata, Bl, tc.prior.cd_sweeps, rbm_seed, gibbs_path, 1.0f,
                             rbm_graph);
         } else {
