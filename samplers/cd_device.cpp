@@ -58,6 +58,25 @@ RbmMoments moments_from_coupling_sums(const CouplingMomentSums& sums, const RbmS
   return moments_from_sums(std::move(m), rows);
 }
 
+namespace {
+// The centred gradient of the data rows (device, batch x 4n) against the chains after their run.
+RbmGradient gradient_on_device(const Rbm& rbm, const float* d_data, int batch,
+                               const BlockGibbsSampler& chains) {
+  const int N = rbm.num_nodes();
+  const DeviceRbmGraph& dg = chains.device_graph();
+  const RbmSparseGraph& sp = chains.sparse();
+  DeviceArray<double> mu(static_cast<size_t>(N)), pair(sp.nbr.size());
+  moment_sums_cuda(d_data, N, 1, batch, N, dg.offsets(), dg.nbr(), mu.data(), pair.data());
+  const CouplingMomentSums ds = download(mu, pair);
+  const int C = chains.chains();
+  moment_sums_cuda(chains.device_states(), 1, C, C, N, dg.offsets(), dg.nbr(), mu.data(),
+                   pair.data());
+  const CouplingMomentSums ms = download(mu, pair);
+  return centred_gradient(rbm, moments_from_coupling_sums(ds, sp, batch),
+                          moments_from_coupling_sums(ms, sp, C));
+}
+}  // namespace
+
 RbmGradient cd_k_gradient_device(const Rbm& rbm, const float* d_posterior,
                                  std::span<const float> energies, int batch, int k, uint64_t seed,
                                  float beta, std::shared_ptr<DeviceRbmGraph> graph) {
@@ -72,16 +91,21 @@ RbmGradient cd_k_gradient_device(const Rbm& rbm, const float* d_posterior,
   chains.share_device_graph(std::move(graph));
   chains.set_states_device(start.data());
   chains.run(k, beta);  // brings the device graph up to this RBM, too
-  const DeviceRbmGraph& dg = chains.device_graph();
-  const RbmSparseGraph& sp = chains.sparse();
-  DeviceArray<double> mu(static_cast<size_t>(N)), pair(sp.nbr.size());
-  moment_sums_cuda(data.data(), N, 1, batch, N, dg.offsets(), dg.nbr(), mu.data(), pair.data());
-  const CouplingMomentSums ds = download(mu, pair);
-  moment_sums_cuda(chains.device_states(), 1, batch, batch, N, dg.offsets(), dg.nbr(), mu.data(),
-                   pair.data());
-  const CouplingMomentSums ms = download(mu, pair);
-  return centred_gradient(rbm, moments_from_coupling_sums(ds, sp, batch),
-                          moments_from_coupling_sums(ms, sp, batch));
+  return gradient_on_device(rbm, data.data(), batch, chains);
+}
+
+RbmGradient pcd_gradient_device(const Rbm& rbm, BlockGibbsSampler& chains, const float* d_posterior,
+                                std::span<const float> energies, int batch, int k, float beta) {
+  if (batch < 1 || energies.size() != size_t(batch))
+    fail_input("PCD on the device: {} energies for a batch of {}", energies.size(), batch);
+  if (chains.path() != GibbsPath::cuda)
+    fail("PCD on the device: the persistent chains run on the CPU path, not on CUDA");
+  chains.set_rbm(rbm);
+  chains.run(k, beta);
+  const DeviceArray<float> e = DeviceArray<float>::from_host(energies);
+  DeviceArray<float> data(size_t(batch) * size_t(rbm.num_nodes()));
+  prior_data_cuda(d_posterior, e.data(), batch, rbm.n(), data.data(), nullptr);
+  return gradient_on_device(rbm, data.data(), batch, chains);
 }
 
 }  // namespace calo

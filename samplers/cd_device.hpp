@@ -11,6 +11,7 @@
 
 #include "kernels/rbm/moment_math.hpp"
 #include "samplers/device_rbm_graph.hpp"
+#include "samplers/gibbs.hpp"
 #include "samplers/rbm.hpp"
 #include "samplers/rbm_learning.hpp"
 
@@ -38,5 +39,12 @@ RbmGradient cd_k_gradient_device(const Rbm& rbm, const float* d_posterior,
                                  std::span<const float> energies, int batch, int k, uint64_t seed,
                                  float beta = 1.0f,
                                  std::shared_ptr<DeviceRbmGraph> graph = nullptr);
+
+// pcd_gradient with the data on the device: advances the persistent CUDA chains k sweeps under
+// the current RBM (set_rbm first, as pcd_gradient does) and returns the centred gradient of the
+// (energy code, posterior) rows against them. The chains' states stay on the device.
+RbmGradient pcd_gradient_device(const Rbm& rbm, BlockGibbsSampler& chains, const float* d_posterior,
+                                std::span<const float> energies, int batch, int k,
+                                float beta = 1.0f);
 
 }  // namespace calo

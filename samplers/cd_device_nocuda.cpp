@@ -13,6 +13,9 @@ namespace {
 void prior_data_cuda(const float*, const float*, int64_t, int, float*, uint8_t*) {
   no_cuda();
 }
+void clamp_energy_codes_cuda(uint8_t*, const float*, int, int) {
+  no_cuda();
+}
 void moment_sums_cuda(const float*, int64_t, int64_t, int64_t, int, const int32_t*, const int32_t*,
                       double*, double*) {
   no_cuda();

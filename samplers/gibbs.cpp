@@ -7,6 +7,7 @@
 
 #include "host/error.hpp"
 #include "host/latent_layout.hpp"
+#include "kernels/rbm/cd_launch.hpp"
 #include "kernels/rbm/gibbs_math.hpp"
 #include "kernels/transform.hpp"
 
@@ -124,6 +125,12 @@ void BlockGibbsSampler::clamp_energies(std::span<const float> energies_mev) {
   if (energies_mev.size() != C)
     fail_input("BlockGibbsSampler::clamp_energies: got {} energies for {} chains",
                energies_mev.size(), C);
+  if (path_ == GibbsPath::cuda && newer_ != Newer::host && d_z_.size() == z_.size()) {
+    const DeviceArray<float> e = DeviceArray<float>::from_host(energies_mev);
+    clamp_energy_codes_cuda(d_z_.data(), e.data(), n_, chains_);
+    newer_ = Newer::device;
+    return;
+  }
   host_states_current();
   newer_ = Newer::host;
   const LatentLayout layout(n_);
@@ -132,6 +139,11 @@ void BlockGibbsSampler::clamp_energies(std::span<const float> energies_mev) {
     layout.encode(double(energies_mev[c]), code.data());
     for (size_t i = 0; i < size_t(n_); ++i) z_[i * C + c] = code[i];
   }
+}
+
+void BlockGibbsSampler::restart_draws(uint64_t seed) {
+  seed_ = seed;
+  sweep_ = 0;
 }
 
 void BlockGibbsSampler::set_chain_window(int first, int total) {

@@ -38,8 +38,12 @@ class BlockGibbsSampler {
   // CUDA path: the device states (node-major 4n x chains) and graph, current after run().
   const uint8_t* device_states() const;
   const DeviceRbmGraph& device_graph() const;
-  // Clamp partition 0 of every chain to energy_code(energies[c]).
+  // Clamp partition 0 of every chain to energy_code(energies[c]). On the CUDA path with the
+  // states on the device it runs there (only the energies go up).
   void clamp_energies(std::span<const float> energies_mev);
+  // The draws of a fresh sampler with this seed from here on (seed, sweep counter 0); the states
+  // stay. The trainer's persistent CUDA chains take each batch's seed this way.
+  void restart_draws(uint64_t seed);
   // Random (Bernoulli 1/2) free partitions.
   void randomize(uint64_t seed);
   // Data-parallel shards: these chains are chains first .. first + chains() - 1 of a global set of

@@ -20,7 +20,15 @@ __global__ void k_prior_data(const float* posterior, const float* energies, int6
     const int node = static_cast<int>(i % N);
     const float v = prior_data_unit(posterior, energies, r, node, n);
     data[i] = v;
-    chains[node * rows + r] = chain_start_bit(v);
+    if (chains != nullptr) chains[node * rows + r] = chain_start_bit(v);
+  }
+}
+
+__global__ void k_clamp_energy_codes(uint8_t* z, const float* energies, int n, int chains) {
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+       i < static_cast<int64_t>(n) * chains; i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int node = static_cast<int>(i / chains), c = static_cast<int>(i % chains);
+    z[i] = energy_code_bit(double(energies[c]), node, n);
   }
 }
 
@@ -54,6 +62,15 @@ void prior_data_cuda(const float* posterior, const float* energies, int64_t rows
   const int64_t blocks = (total + kThreads - 1) / kThreads;
   k_prior_data<<<static_cast<unsigned>(blocks < 65535 ? blocks : 65535), kThreads>>>(
       posterior, energies, rows, n, data, chains);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void clamp_energy_codes_cuda(uint8_t* chains_node_major, const float* energies, int n, int chains) {
+  const int64_t total = static_cast<int64_t>(n) * chains;
+  if (total == 0) return;
+  const int64_t blocks = (total + kThreads - 1) / kThreads;
+  k_clamp_energy_codes<<<static_cast<unsigned>(blocks < 65535 ? blocks : 65535), kThreads>>>(
+      chains_node_major, energies, n, chains);
   CALO_CUDA_CHECK_LAUNCH();
 }
 

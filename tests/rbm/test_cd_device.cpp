@@ -122,3 +122,115 @@ TEST(CdDevice, CudaCdGradientMatchesHostDataPathWithinBudget) {
     for (size_t i = 0; i < ref.b[size_t(p)].size(); ++i)
       EXPECT_NEAR(got.b[size_t(p)][i], ref.b[size_t(p)][i], 1e-6) << p << " " << i;
 }
+
+// PCD with the data on the device against pcd_gradient on an identical pair of persistent CUDA
+// chains: the same gradient and the same chains; the posterior does not come down, and the
+// chains stay on the device (only the coupling sums come back).
+TEST(CdDevice, CudaPcdGradientMatchesHostDataPathWithinBudget) {
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  const Rbm rbm = small_rbm(16, 11);
+  const int B = 24, n = rbm.n(), N = rbm.num_nodes();
+  std::vector<float> post, e;
+  posterior_batch(B, n, 12, post, e);
+  const DeviceArray<float> d_post = DeviceArray<float>::from_host(post);
+  BlockGibbsSampler host_data(rbm, B, 13, GibbsPath::cuda),
+      device_data(rbm, B, 13, GibbsPath::cuda);
+  for (BlockGibbsSampler* c : {&host_data, &device_data}) {
+    c->randomize(14);
+    c->clamp_energies(e);
+    c->run(1);  // chains on the device, as after an earlier PCD batch
+  }
+  const RbmGradient ref = pcd_gradient(rbm, host_data, LatentLayout(n).float_states(e, post), B, 2);
+  const TransferCounts t0 = transfer_counts();
+  const RbmGradient got = pcd_gradient_device(rbm, device_data, d_post.data(), e, B, 2);
+  const TransferCounts t = transfer_counts() - t0;
+  const size_t nnz = host_data.sparse().nbr.size();
+  const uint64_t graph_bytes =
+      (host_data.sparse().w.size() + host_data.sparse().bias.size()) * sizeof(float);
+  EXPECT_EQ(t.d2h_calls, 4u);
+  EXPECT_EQ(t.d2h_bytes, 2 * (uint64_t(N) + nnz) * sizeof(double));
+  // set_rbm re-reads the same parameters: nothing of the graph goes up, only the energies.
+  EXPECT_EQ(t.h2d_bytes, uint64_t(B) * sizeof(float)) << "graph would be " << graph_bytes;
+  EXPECT_EQ(device_data.states(), host_data.states());
+  for (int k = 0; k < 6; ++k)
+    for (size_t i = 0; i < ref.w[size_t(k)].size(); ++i)
+      EXPECT_NEAR(got.w[size_t(k)][i], ref.w[size_t(k)][i], 1e-6) << k << " " << i;
+  for (int p = 0; p < 4; ++p)
+    for (size_t i = 0; i < ref.b[size_t(p)].size(); ++i)
+      EXPECT_NEAR(got.b[size_t(p)][i], ref.b[size_t(p)][i], 1e-6) << p << " " << i;
+}
+
+// The device clamp writes energy_code_bit, which is LatentLayout's code bit for bit (n with two
+// repetitions of the 60-bit block and a zero remainder).
+TEST(CdDevice, ClampCodeBitsAreTheLatentLayoutCode) {
+  const int n = 130;
+  for (float e : {1000.0f, 4321.5f, 65536.0f, 999999.0f}) {
+    const std::vector<uint8_t> code = LatentLayout(n).code(double(e));
+    for (int i = 0; i < n; ++i) EXPECT_EQ(energy_code_bit(double(e), i, n), code[size_t(i)]) << i;
+  }
+}
+
+// restart_draws: the trainer's persistent sampler, given a batch's seed, draws what a sampler
+// built for that batch from the same states draws.
+TEST(CdDevice, RestartDrawsIsAFreshSamplerOnTheSameStates) {
+  const Rbm rbm = small_rbm(16, 15);
+  BlockGibbsSampler kept(rbm, 10, 1);
+  kept.randomize(2);
+  kept.run(3);
+  BlockGibbsSampler fresh(rbm, 10, 77);
+  fresh.set_states(kept.states());
+  kept.restart_draws(77);
+  kept.run(2);
+  fresh.run(2);
+  EXPECT_EQ(kept.states(), fresh.states());
+  EXPECT_EQ(kept.sweeps_done(), 2u);
+}
+
+// Three PCD batches as the trainer runs them on CUDA: chains kept on the device (restart_draws,
+// device clamp, pcd_gradient_device) against the host round trip (a sampler per batch from the
+// host states). Same chains, same gradients; per batch only the energies (twice) and the updated
+// parameters go up and the coupling sums come down.
+TEST(CdDevice, CudaPersistentChainsMatchTheHostRoundTrip) {
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  Rbm rbm_a = small_rbm(16, 16), rbm_b = small_rbm(16, 16);
+  const int B = 20, n = rbm_a.n(), N = rbm_a.num_nodes();
+  std::vector<uint8_t> host_chains(size_t(B) * size_t(N), 0);
+  BlockGibbsSampler device_chains(rbm_b, B, 0, GibbsPath::cuda);
+  const auto graph = std::make_shared<DeviceRbmGraph>();
+  device_chains.share_device_graph(graph);
+  device_chains.set_states(host_chains);
+  for (int step = 0; step < 3; ++step) {
+    std::vector<float> post, e;
+    posterior_batch(B, n, 20 + uint64_t(step), post, e);
+    const DeviceArray<float> d_post = DeviceArray<float>::from_host(post);
+    const uint64_t seed = 100 + uint64_t(step);
+    BlockGibbsSampler chains(rbm_a, B, seed, GibbsPath::cuda);
+    chains.set_states(host_chains);
+    chains.clamp_energies(e);
+    const RbmGradient ref =
+        pcd_gradient(rbm_a, chains, LatentLayout(n).float_states(e, post), B, 2);
+    host_chains = chains.states();
+
+    const TransferCounts t0 = transfer_counts();
+    device_chains.restart_draws(seed);
+    device_chains.clamp_energies(e);
+    const RbmGradient got = pcd_gradient_device(rbm_b, device_chains, d_post.data(), e, B, 2);
+    const TransferCounts t = transfer_counts() - t0;
+    const RbmSparseGraph& sp = device_chains.sparse();
+    const uint64_t params = (sp.w.size() + sp.bias.size()) * sizeof(float);
+    const uint64_t states = uint64_t(B) * uint64_t(N);
+    // First batch: the host states and the whole graph go up; later ones: energies + parameters.
+    const uint64_t graph_up =
+        step == 0 ? states + params + (sp.offsets.size() + sp.nbr.size()) * sizeof(int32_t)
+                  : params;
+    EXPECT_EQ(t.h2d_bytes, graph_up + (step == 0 ? 1 : 2) * uint64_t(B) * sizeof(float)) << step;
+    EXPECT_EQ(t.d2h_calls, 4u) << step;
+    EXPECT_EQ(t.d2h_bytes, 2 * (uint64_t(N) + sp.nbr.size()) * sizeof(double)) << step;
+    EXPECT_EQ(device_chains.states(), host_chains) << step;
+    for (int k = 0; k < 6; ++k)
+      for (size_t i = 0; i < ref.w[size_t(k)].size(); ++i)
+        ASSERT_NEAR(got.w[size_t(k)][i], ref.w[size_t(k)][i], 1e-6) << step << " " << k;
+    apply_gradient(rbm_a, ref, 0.05f, false);
+    apply_gradient(rbm_b, ref, 0.05f, false);
+  }
+}
