@@ -31,6 +31,14 @@ CALO_HD_INLINE float u_to_voxel(float u, float e_inc, double R = kTransformR) {
   return static_cast<float>(eps * static_cast<double>(e_inc));
 }
 
+// Element i of a (rows, voxels) batch of decoder outputs u, with e_inc[row] MeV per row: the
+// voxel energy. The CPU loop and the CUDA kernel of the inverse transform (host/inverse_transform)
+// both call this.
+CALO_HD_INLINE float u_to_voxel_in_rows(const float* u, const float* e_inc, int64_t i,
+                                        int64_t voxels) {
+  return u_to_voxel(u[i], e_inc[i / voxels]);
+}
+
 // Scalar conditioning channel of the networks: (ln E - 6) / 8, E in MeV (about 0.11 .. 0.98 for
 // 1 GeV .. 1 TeV).
 CALO_HD_INLINE float log_energy_scalar(float e_inc_mev) {

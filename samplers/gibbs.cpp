@@ -7,6 +7,7 @@
 
 #include "host/error.hpp"
 #include "host/latent_layout.hpp"
+#include "kernels/rbm/cd_launch.hpp"
 #include "kernels/rbm/gibbs_math.hpp"
 #include "kernels/transform.hpp"
 
@@ -51,7 +52,10 @@ BlockGibbsSampler::Sparse build_sparse(const Rbm& rbm) {
 BlockGibbsSampler::BlockGibbsSampler(const Rbm& rbm, int chains, uint64_t seed, GibbsPath path)
     : chains_(chains), n_(rbm.n()), total_chains_(chains), seed_(seed), path_(path) {
   if (chains < 1) fail_input("BlockGibbsSampler: chains = {} must be >= 1", chains);
-  if (path == GibbsPath::cuda) require_backend(Backend::cuda);
+  if (path == GibbsPath::cuda) {
+    require_backend(Backend::cuda);
+    graph_ = std::make_shared<DeviceRbmGraph>();
+  }
   set_rbm(rbm);
   z_.assign(size_t(4 * n_) * size_t(chains_), 0);
 }
@@ -62,12 +66,11 @@ void BlockGibbsSampler::set_rbm(const Rbm& rbm) {
                n_);
   rbm_ = &rbm;
   sp_ = build_sparse(rbm);
-  if (path_ == GibbsPath::cuda) {
-    d_offsets_ = DeviceArray<int32_t>::from_host(sp_.offsets);
-    d_nbr_ = DeviceArray<int32_t>::from_host(sp_.nbr);
-    d_w_ = DeviceArray<float>::from_host(sp_.w);
-    d_bias_ = DeviceArray<float>::from_host(sp_.bias);
-  }
+}
+
+void BlockGibbsSampler::share_device_graph(std::shared_ptr<DeviceRbmGraph> graph) {
+  if (path_ != GibbsPath::cuda || !graph) return;
+  graph_ = std::move(graph);
 }
 
 void BlockGibbsSampler::host_states_current() const {
@@ -79,7 +82,8 @@ void BlockGibbsSampler::host_states_current() const {
 void BlockGibbsSampler::run_cuda(int sweeps, float beta) {
   if (d_z_.size() != z_.size()) d_z_ = DeviceArray<uint8_t>(z_.size());
   if (newer_ == Newer::host) d_z_.upload(z_);
-  gibbs_sweeps_cuda(d_offsets_.data(), d_nbr_.data(), d_w_.data(), d_bias_.data(), d_z_.data(), n_,
+  graph_->update(sp_);
+  gibbs_sweeps_cuda(graph_->offsets(), graph_->nbr(), graph_->w(), graph_->bias(), d_z_.data(), n_,
                     chains_, seed_, sweep_, sweeps, beta, first_chain_, total_chains_);
   newer_ = Newer::device;
 }
@@ -94,11 +98,39 @@ void BlockGibbsSampler::set_states(std::span<const uint8_t> states) {
     for (size_t i = 0; i < N; ++i) z_[i * C + c] = states[c * N + i] ? 1 : 0;
 }
 
+void BlockGibbsSampler::set_states_device(const uint8_t* node_major) {
+  if (path_ != GibbsPath::cuda)
+    fail("BlockGibbsSampler::set_states_device: the sampler runs on the CPU path, not on CUDA");
+  if (d_z_.size() != z_.size()) d_z_ = DeviceArray<uint8_t>(z_.size());
+  copy_device_to_device(d_z_.data(), node_major, z_.size());
+  newer_ = Newer::device;
+}
+
+const uint8_t* BlockGibbsSampler::device_states() const {
+  if (path_ != GibbsPath::cuda || newer_ == Newer::host || d_z_.size() != z_.size())
+    fail(
+        "BlockGibbsSampler::device_states: the device states are not current (CPU path, or "
+        "states set on the host since the last run)");
+  return d_z_.data();
+}
+
+const DeviceRbmGraph& BlockGibbsSampler::device_graph() const {
+  if (path_ != GibbsPath::cuda)
+    fail("BlockGibbsSampler::device_graph: the sampler runs on the CPU path, not on CUDA");
+  return *graph_;
+}
+
 void BlockGibbsSampler::clamp_energies(std::span<const float> energies_mev) {
   const size_t C = size_t(chains_);
   if (energies_mev.size() != C)
     fail_input("BlockGibbsSampler::clamp_energies: got {} energies for {} chains",
                energies_mev.size(), C);
+  if (path_ == GibbsPath::cuda && newer_ != Newer::host && d_z_.size() == z_.size()) {
+    const DeviceArray<float> e = DeviceArray<float>::from_host(energies_mev);
+    clamp_energy_codes_cuda(d_z_.data(), e.data(), n_, chains_);
+    newer_ = Newer::device;
+    return;
+  }
   host_states_current();
   newer_ = Newer::host;
   const LatentLayout layout(n_);
@@ -107,6 +139,11 @@ void BlockGibbsSampler::clamp_energies(std::span<const float> energies_mev) {
     layout.encode(double(energies_mev[c]), code.data());
     for (size_t i = 0; i < size_t(n_); ++i) z_[i * C + c] = code[i];
   }
+}
+
+void BlockGibbsSampler::restart_draws(uint64_t seed) {
+  seed_ = seed;
+  sweep_ = 0;
 }
 
 void BlockGibbsSampler::set_chain_window(int first, int total) {

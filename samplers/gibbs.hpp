@@ -5,12 +5,14 @@
 // same on every path, so CPU sparse, CPU dense and CUDA give the same chains (dense up to float
 // summation order).
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
 #include "host/backend.hpp"
 #include "host/device_memory.hpp"
 #include "kernels/rbm/gibbs_launch.hpp"
+#include "samplers/device_rbm_graph.hpp"
 #include "samplers/rbm.hpp"
 
 namespace calo {
@@ -21,12 +23,27 @@ class BlockGibbsSampler {
  public:
   BlockGibbsSampler(const Rbm& rbm, int chains, uint64_t seed,
                     GibbsPath path = GibbsPath::cpu_sparse);
-  // Re-reads the RBM parameters (after a learning update); keeps the chain states.
+  // Re-reads the RBM parameters (after a learning update); keeps the chain states. On the CUDA
+  // path the graph goes up at the next run(), and only the parts that changed.
   void set_rbm(const Rbm& rbm);
+  // CUDA path: keep the device graph in `graph`, shared with other samplers of the same RBM (the
+  // trainer's per-batch samplers, a generation job's blocks), so what is already on the device is
+  // not uploaded again. No effect on the CPU paths or with a null graph.
+  void share_device_graph(std::shared_ptr<DeviceRbmGraph> graph);
   // Initial states: chain-major chains x 4n. Partition 0 of each chain is the clamp.
   void set_states(std::span<const uint8_t> states);
-  // Clamp partition 0 of every chain to energy_code(energies[c]).
+  // CUDA path: initial states from device memory, node-major 4n x chains (a device copy; the
+  // host copy is fetched only if the host reads the states).
+  void set_states_device(const uint8_t* node_major);
+  // CUDA path: the device states (node-major 4n x chains) and graph, current after run().
+  const uint8_t* device_states() const;
+  const DeviceRbmGraph& device_graph() const;
+  // Clamp partition 0 of every chain to energy_code(energies[c]). On the CUDA path with the
+  // states on the device it runs there (only the energies go up).
   void clamp_energies(std::span<const float> energies_mev);
+  // The draws of a fresh sampler with this seed from here on (seed, sweep counter 0); the states
+  // stay. The trainer's persistent CUDA chains take each batch's seed this way.
+  void restart_draws(uint64_t seed);
   // Random (Bernoulli 1/2) free partitions.
   void randomize(uint64_t seed);
   // Data-parallel shards: these chains are chains first .. first + chains() - 1 of a global set of
@@ -42,10 +59,7 @@ class BlockGibbsSampler {
   GibbsPath path() const { return path_; }
 
   // Sparse neighbour lists (CSR over the 4n nodes, neighbours as node indices).
-  struct Sparse {
-    std::vector<int32_t> offsets, nbr;
-    std::vector<float> w, bias;
-  };
+  using Sparse = RbmSparseGraph;
   const Sparse& sparse() const { return sp_; }
 
  private:
@@ -62,8 +76,9 @@ class BlockGibbsSampler {
   GibbsPath path_;
   Sparse sp_;
   mutable std::vector<uint8_t> z_;  // node-major: z_[node * chains + c]
-  DeviceArray<int32_t> d_offsets_, d_nbr_;
-  DeviceArray<float> d_w_, d_bias_;
+  // CUDA path: brought up to sp_ at every run() (a cheap host comparison; a shared graph may
+  // hold another sampler's parameters).
+  std::shared_ptr<DeviceRbmGraph> graph_;
   DeviceArray<uint8_t> d_z_;
   // Which copy of the states has changes the other lacks (CUDA path only).
   enum class Newer { neither, host, device };

@@ -1,5 +1,7 @@
 #include "samplers/prior_sampler.hpp"
 
+#include <memory>
+
 #include "host/error.hpp"
 #include "samplers/gibbs.hpp"
 
@@ -23,6 +25,11 @@ class GibbsPriorSampler final : public PriorSampler {
                  first_event, first_event + count - 1, kMaxPriorEvents);
     BlockGibbsSampler g(rbm, int(count), seed,
                         backend_ == Backend::cuda ? GibbsPath::cuda : GibbsPath::cpu_sparse);
+    // A job's blocks share one device graph: the RBM goes up once, not once per block.
+    if (backend_ == Backend::cuda) {
+      if (!graph_) graph_ = std::make_shared<DeviceRbmGraph>();
+      g.share_device_graph(graph_);
+    }
     // Chain i of this call is chain first_event + i of one virtual sampler over every event.
     g.set_chain_window(int(first_event), int(kMaxPriorEvents));
     g.randomize(seed ^ 0xA5A5A5A5A5A5A5A5ull);
@@ -36,6 +43,7 @@ class GibbsPriorSampler final : public PriorSampler {
   Backend backend_;
   int sweeps_;
   float beta_;
+  std::shared_ptr<DeviceRbmGraph> graph_;  // CUDA: the RBM's device copy across sample() calls
 };
 
 }  // namespace

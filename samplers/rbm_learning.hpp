@@ -1,6 +1,7 @@
 #pragma once
 // Centred ("enhanced") gradient of the RBM log-likelihood (research/caloqvae.md section 6), masked.
 #include <array>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -43,9 +44,11 @@ RbmGradient plain_gradient(const Rbm& rbm, const RbmMoments& data, const RbmMome
 RbmGradient plain_gradient(const Rbm& rbm, std::span<const float> data, int batch,
                            std::span<const uint8_t> model, int chains);
 // CD-k: chains start at the data (bits z = data > 0.5, partition 0 clamped to the data's), k sweeps
-// at beta; returns the centred gradient of `data` against those chains.
+// at beta; returns the centred gradient of `data` against those chains. On the CUDA path `graph`
+// (when given) keeps the device graph between calls (BlockGibbsSampler::share_device_graph).
 RbmGradient cd_k_gradient(const Rbm& rbm, std::span<const float> data, int batch, int k,
-                          uint64_t seed, GibbsPath path = GibbsPath::cpu_sparse, float beta = 1.0f);
+                          uint64_t seed, GibbsPath path = GibbsPath::cpu_sparse, float beta = 1.0f,
+                          std::shared_ptr<DeviceRbmGraph> graph = nullptr);
 // PCD: advances the persistent chains k sweeps under the current RBM (set_rbm first) and returns
 // the centred gradient of `data` against them.
 RbmGradient pcd_gradient(const Rbm& rbm, BlockGibbsSampler& chains, std::span<const float> data,

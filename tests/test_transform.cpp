@@ -2,7 +2,13 @@
 
 #include <cmath>
 
+#include <vector>
+
+#include "host/error.hpp"
+#include "host/inverse_transform.hpp"
 #include "host/split.hpp"
+#include "kernels/cuda_info.hpp"
+#include "kernels/device_memory.hpp"
 #include "kernels/philox.hpp"
 #include "kernels/transform.hpp"
 
@@ -23,7 +29,8 @@ TEST(Transform, RoundTripWithinFloatTolerance) {
     const float u = voxel_to_u(e_vox, e_inc);
     ASSERT_GT(u, 0.0f);
     const float back = u_to_voxel(u, e_inc);
-    ASSERT_NEAR(back, e_vox, 2e-6f * e_vox + 1e-6f * 1e-7f * e_inc) << "e_inc=" << e_inc << " e_vox=" << e_vox;
+    ASSERT_NEAR(back, e_vox, 2e-6f * e_vox + 1e-6f * 1e-7f * e_inc)
+        << "e_inc=" << e_inc << " e_vox=" << e_vox;
   }
 }
 
@@ -82,4 +89,57 @@ TEST(Split, SequentialFractionsCoverAllRows) {
   EXPECT_EQ(s.validation.count, 190);
   EXPECT_THROW(split_rows(0, 0.8, 0.1), std::exception);
   EXPECT_THROW(split_rows(10, 0.9, 0.2), std::exception);
+}
+
+namespace {
+// A (rows, voxels) batch of decoder-like outputs (a third of them <= 0: empty voxels) and
+// per-row incident energies.
+void decoder_like_batch(int64_t rows, int64_t voxels, std::vector<float>& u,
+                        std::vector<float>& e) {
+  PhiloxCursor rng(9, 1);
+  u.resize(size_t(rows * voxels));
+  e.resize(size_t(rows));
+  for (float& x : u) x = -4.0f + 16.0f * rng.next_uniform();
+  for (float& x : e) x = std::pow(10.0f, 3.0f + 3.0f * rng.next_uniform());
+}
+}  // namespace
+
+// The row-batched inverse transform (what generation runs on either backend) is the scalar
+// u_to_voxel with each row's own incident energy, element for element.
+TEST(Transform, RowsUseTheirOwnIncidentEnergy) {
+  const int64_t rows = 5, voxels = 13;
+  std::vector<float> u, e;
+  decoder_like_batch(rows, voxels, u, e);
+  const Tensor out = u_to_voxels(Tensor::from_host({rows, voxels}, u), e);
+  ASSERT_EQ(out.shape(), (Shape{rows, voxels}));
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t v = 0; v < voxels; ++v) {
+      const int64_t i = r * voxels + v;
+      EXPECT_EQ(u_to_voxel_in_rows(u.data(), e.data(), i, voxels),
+                u_to_voxel(u[size_t(i)], e[size_t(r)]));
+      EXPECT_EQ(out.data()[i], u_to_voxel(u[size_t(i)], e[size_t(r)])) << r << " " << v;
+    }
+  EXPECT_THROW(u_to_voxels(Tensor::from_host({rows, voxels}, u), std::span(e).first(4)),
+               InputError);
+}
+
+// GPU == CPU (same CALO_HD function; exp/log1p in double may differ by an ulp), and the device
+// path uploads only the energies and downloads nothing.
+TEST(Transform, CudaInverseTransformMatchesCpuAndStaysOnDevice) {
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  const int64_t rows = 7, voxels = 6480;
+  std::vector<float> u, e;
+  decoder_like_batch(rows, voxels, u, e);
+  const Tensor cpu = u_to_voxels(Tensor::from_host({rows, voxels}, u), e);
+  const Tensor ud = Tensor::from_host({rows, voxels}, u).to(Backend::cuda);
+  const TransferCounts before = transfer_counts();
+  const Tensor gpu = u_to_voxels(ud, e);
+  const TransferCounts t = transfer_counts() - before;
+  EXPECT_EQ(gpu.backend(), Backend::cuda);
+  EXPECT_EQ(t.d2h_calls, 0u);
+  EXPECT_EQ(t.h2d_calls, 1u);
+  EXPECT_EQ(t.h2d_bytes, uint64_t(rows * sizeof(float)));
+  const std::vector<float> g = gpu.to_vector();
+  for (int64_t i = 0; i < rows * voxels; ++i)
+    ASSERT_NEAR(g[size_t(i)], cpu.data()[i], 1e-6f * std::fabs(cpu.data()[i])) << i;
 }

@@ -16,6 +16,7 @@
 #include "host/gen/event_blocks.hpp"
 #include "host/gen/response_calibration.hpp"
 #include "host/h5io.hpp"
+#include "host/inverse_transform.hpp"
 #include "host/latent_layout.hpp"
 #include "host/memory_limit.hpp"
 #include "host/nn/trainer.hpp"
@@ -272,14 +273,14 @@ GenerateTiming generate(const GenerateOptions& o, PriorSampler& prior) {
         std::copy_n(states.begin() + src * nodes, nodes, zc.begin() + (i - c0) * nodes);
         ec[size_t(i - c0)] = energies[size_t(first + src)];
       }
-      const std::vector<float> uh =
-          model.decode(zc, ec, job_seed, uint64_t(c0) * uint64_t(nn::kVoxels)).to_vector();
-      for (int64_t i = lo; i < hi; ++i) {
-        const float ei = energies[size_t(i)];
-        for (int v = 0; v < nn::kVoxels; ++v)
-          out.showers[size_t(i - first) * nn::kVoxels + size_t(v)] =
-              u_to_voxel(uh[size_t(i - c0) * nn::kVoxels + size_t(v)], ei);
-      }
+      // The inverse transform runs where the decoder ran; only the showers come to the host.
+      // Rows [lo, hi) of the chunk carry their own energies in ec.
+      const std::vector<float> showers =
+          u_to_voxels(model.decode(zc, ec, job_seed, uint64_t(c0) * uint64_t(nn::kVoxels)), ec)
+              .to_vector();
+      std::copy(showers.begin() + (lo - c0) * nn::kVoxels,
+                showers.begin() + (hi - c0) * nn::kVoxels,
+                out.showers.begin() + (lo - first) * nn::kVoxels);
     });
     if (want_states) out.states.assign(states.begin(), states.end());
     timing.decode_s += since(t0);

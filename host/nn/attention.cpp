@@ -5,29 +5,23 @@
 
 #include "host/error.hpp"
 #include "host/nn/ops.hpp"
+#include "kernels/nn/attention_launch.hpp"
+#include "kernels/nn/attention_math.hpp"
 
 namespace calo::nn {
 
 namespace {
 
-// x[i * stride], i < count  <-  scale * softmax(x) (max-subtracted, sums in double).
-void softmax_strided(float* x, int64_t count, int64_t stride, float scale) {
-  float m = -INFINITY;
-  for (int64_t i = 0; i < count; ++i) m = std::max(m, x[i * stride]);
-  double sum = 0.0;
-  for (int64_t i = 0; i < count; ++i) sum += std::exp(double(x[i * stride] - m));
-  for (int64_t i = 0; i < count; ++i)
-    x[i * stride] = float(std::exp(double(x[i * stride] - m)) / sum) * scale;
+// Every softmax slice of the batch (kernels/nn/attention_math.hpp), on `where`.
+void softmax_all(Backend where, float* qkv, int64_t B, int64_t S, int64_t E, float q_scale) {
+  if (where == Backend::cuda) return gpu::attention_softmax(qkv, B, S, E, q_scale);
+  for (int64_t t = 0; t < B * (S + E); ++t) attention_softmax(qkv, t, S, E, q_scale);
 }
 
-// Gradient through y = scale * softmax(x) along the same strided slice: g <- y (g - sum y g /
-// scale).
-void softmax_strided_backward(const float* y, float* g, int64_t count, int64_t stride,
-                              float scale) {
-  double dot = 0.0;
-  for (int64_t i = 0; i < count; ++i) dot += double(y[i * stride]) * g[i * stride];
-  dot /= scale;
-  for (int64_t i = 0; i < count; ++i) g[i * stride] = float(y[i * stride] * (g[i * stride] - dot));
+void softmax_all_backward(Backend where, const float* qkv, float* gqkv, int64_t B, int64_t S,
+                          int64_t E, float q_scale) {
+  if (where == Backend::cuda) return gpu::attention_softmax_backward(qkv, gqkv, B, S, E, q_scale);
+  for (int64_t t = 0; t < B * (S + E); ++t) attention_softmax_backward(qkv, gqkv, t, S, E, q_scale);
 }
 
 }  // namespace
@@ -61,61 +55,52 @@ Tensor LinearAttention::forward(const Tensor& input, bool training) {
     fail_input("{}: expected input (B, {}, D, H, W), got {}", name_, channels_,
                shape_string(input.shape()));
   where_ = input.backend();
-  const Tensor qkv = to_qkv_.forward(input, training).to(Backend::cpu);
+  qkv_ = to_qkv_.forward(input, training);
   const int64_t B = input.dim(0), S = input.numel() / (B * channels_), E = kDimHead;
-  const float scale = 1.0f / std::sqrt(float(E));
-  const size_t block = size_t(E * S);
-  qs_.assign(size_t(B) * block, 0.0f);
-  ks_.assign(size_t(B) * block, 0.0f);
-  v_.assign(size_t(B) * block, 0.0f);
-  ctx_.assign(size_t(B * E * E), 0.0f);
-  mid_shape_ = {B, E, input.dim(2), input.dim(3), input.dim(4)};
-  Tensor mid(mid_shape_);
+  const int64_t block = E * S;
+  softmax_all(where_, qkv_.data(), B, S, E, 1.0f / std::sqrt(float(E)));
+  ctx_ = Tensor({B, E, E}, where_);
+  Tensor mid({B, E, input.dim(2), input.dim(3), input.dim(4)}, where_);
   for (int64_t b = 0; b < B; ++b) {
-    const float* src = qkv.data() + b * 3 * int64_t(block);
-    float* q = qs_.data() + b * int64_t(block);
-    float* k = ks_.data() + b * int64_t(block);
-    float* v = v_.data() + b * int64_t(block);
-    std::copy_n(src, block, q);
-    std::copy_n(src + block, block, k);
-    std::copy_n(src + 2 * block, block, v);
-    for (int64_t n = 0; n < S; ++n) softmax_strided(q + n, E, S, scale);     // over channels
-    for (int64_t d = 0; d < E; ++d) softmax_strided(k + d * S, S, 1, 1.0f);  // over positions
+    const float* q = qkv_.data() + b * 3 * block;
+    const float* k = q + block;
+    const float* v = k + block;
     float* ctx = ctx_.data() + b * E * E;
-    ops::gemm(Backend::cpu, false, true, E, E, S, 1.0f, k, v, 0.0f, ctx);  // ctx = k v^T
-    ops::gemm(Backend::cpu, true, false, E, S, E, 1.0f, ctx, q, 0.0f,
-              mid.data() + b * int64_t(block));  // out = ctx^T q
+    ops::gemm(where_, false, true, E, E, S, 1.0f, k, v, 0.0f, ctx);  // ctx = k v^T
+    ops::gemm(where_, true, false, E, S, E, 1.0f, ctx, q, 0.0f,
+              mid.data() + b * block);  // out = ctx^T q
   }
-  return norm_.forward(to_out_.forward(mid.to(where_), training), training);
+  return norm_.forward(to_out_.forward(mid, training), training);
 }
 
 Tensor LinearAttention::backward(const Tensor& grad_output) {
-  if (mid_shape_.empty()) fail_input("{}: backward before forward", name_);
-  const Tensor gmid = to_out_.backward(norm_.backward(grad_output)).to(Backend::cpu);
-  const int64_t B = mid_shape_[0], E = kDimHead, S = shape_numel(mid_shape_) / (B * E);
-  const float scale = 1.0f / std::sqrt(float(E));
-  const size_t block = size_t(E * S);
-  Tensor gqkv({B, 3 * E, mid_shape_[2], mid_shape_[3], mid_shape_[4]});
-  std::vector<float> gctx(size_t(E * E));
+  if (qkv_.rank() != 5) fail_input("{}: backward before forward", name_);
+  const Tensor gmid = to_out_.backward(norm_.backward(grad_output));
+  if (gmid.backend() != where_)
+    fail_input("{}: backward on {} after a forward on {}", name_, to_string(gmid.backend()),
+               to_string(where_));
+  const int64_t B = qkv_.dim(0), E = kDimHead, S = qkv_.numel() / (B * 3 * E);
+  const int64_t block = E * S;
+  Tensor gqkv(qkv_.shape(), where_);
+  Tensor gctx({E, E}, where_);
   for (int64_t b = 0; b < B; ++b) {
-    const float* go = gmid.data() + b * int64_t(block);
-    const float* q = qs_.data() + b * int64_t(block);
-    const float* k = ks_.data() + b * int64_t(block);
-    const float* v = v_.data() + b * int64_t(block);
+    const float* go = gmid.data() + b * block;
+    const float* q = qkv_.data() + b * 3 * block;
+    const float* k = q + block;
+    const float* v = k + block;
     const float* ctx = ctx_.data() + b * E * E;
-    float* gq = gqkv.data() + b * 3 * int64_t(block);
+    float* gq = gqkv.data() + b * 3 * block;
     float* gk = gq + block;
     float* gv = gk + block;
     // out = ctx^T q: gctx = q go^T, gq(scaled) = ctx go.
-    ops::gemm(Backend::cpu, false, true, E, E, S, 1.0f, q, go, 0.0f, gctx.data());
-    ops::gemm(Backend::cpu, false, false, E, S, E, 1.0f, ctx, go, 0.0f, gq);
+    ops::gemm(where_, false, true, E, E, S, 1.0f, q, go, 0.0f, gctx.data());
+    ops::gemm(where_, false, false, E, S, E, 1.0f, ctx, go, 0.0f, gq);
     // ctx = k v^T: gk = gctx v, gv = gctx^T k.
-    ops::gemm(Backend::cpu, false, false, E, S, E, 1.0f, gctx.data(), v, 0.0f, gk);
-    ops::gemm(Backend::cpu, true, false, E, S, E, 1.0f, gctx.data(), k, 0.0f, gv);
-    for (int64_t n = 0; n < S; ++n) softmax_strided_backward(q + n, gq + n, E, S, scale);
-    for (int64_t d = 0; d < E; ++d) softmax_strided_backward(k + d * S, gk + d * S, S, 1, 1.0f);
+    ops::gemm(where_, false, false, E, S, E, 1.0f, gctx.data(), v, 0.0f, gk);
+    ops::gemm(where_, true, false, E, S, E, 1.0f, gctx.data(), k, 0.0f, gv);
   }
-  return to_qkv_.backward(gqkv.to(where_));
+  softmax_all_backward(where_, qkv_.data(), gqkv.data(), B, S, E, 1.0f / std::sqrt(float(E)));
+  return to_qkv_.backward(gqkv);
 }
 
 }  // namespace calo::nn

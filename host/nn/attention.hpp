@@ -5,9 +5,10 @@
 //   q = softmax over channels, k = softmax over positions, q *= 32^-1/2
 //   ctx = k v^T (32 x 32), out = ctx^T q (32 x S)
 //   y = GroupNorm(1, C)(Conv3d_1x1(32 -> C, bias)(out))
-// The convolutions and the GroupNorm run on the input's backend (they have CUDA paths); the two
-// softmaxes and the 32 x 32 context products run on the host (a device input is copied there and
-// back), so the layer works on both backends without CUDA code of its own.
+// Everything runs on the input's backend: the convolutions and the GroupNorm through their own
+// paths, the softmaxes through kernels/nn/attention_math.hpp (one CALO_HD function for the CPU
+// loop and the CUDA kernel), the 32 x 32 context products through ops::gemm. Nothing crosses
+// between host and device.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -34,10 +35,9 @@ class LinearAttention : public Layer {
   std::string name_;
   Conv3d to_qkv_, to_out_;
   GroupNorm1 norm_;
-  // Host caches of the last forward, per batch item 32 x S each: scaled softmax(q), softmax(k), v;
-  // ctx 32 x 32.
-  std::vector<float> qs_, ks_, v_, ctx_;
-  Shape mid_shape_;  // (B, 32, D, H, W)
+  // The last forward on its backend: qkv (B, 96, D, H, W) after the softmaxes (scaled q, k, v)
+  // and ctx (B, 32, 32).
+  Tensor qkv_, ctx_;
   Backend where_ = Backend::cpu;
 };
 

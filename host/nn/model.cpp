@@ -394,6 +394,10 @@ const std::vector<float>& Calo4pQVAE::last_posterior() const {
   return posterior_;
 }
 
+const Tensor* Calo4pQVAE::last_posterior_on_device() const {
+  return latents_on_device_ && device_latents_[3].numel() > 0 ? &device_latents_[3] : nullptr;
+}
+
 const std::vector<float>& Calo4pQVAE::last_logits() const {
   if (latents_on_device_ && logits_.empty() && device_latents_[0].numel() > 0) {
     const int64_t n = device_latents_[0].dim(1), B = device_latents_[0].dim(0);

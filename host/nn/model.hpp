@@ -90,6 +90,8 @@ class Calo4pQVAE {
   // Posterior partitions 1..3 of the last train_step (B x 3n, relaxed in training), host floats.
   // On the GPU they stay on the device until asked for here (one download per call after a step).
   const std::vector<float>& last_posterior() const;
+  // The same posterior (B, 3n) where the step left it on the device; nullptr on the CPU path.
+  const Tensor* last_posterior_on_device() const;
   // Encoder logits of the last train_step (B x 3n, partition order 1..3), host floats (likewise).
   const std::vector<float>& last_logits() const;
 

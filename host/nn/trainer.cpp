@@ -6,6 +6,7 @@
 #include <csignal>
 #include <filesystem>
 #include <map>
+#include <memory>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -27,6 +28,7 @@
 #include "host/topology/graph.hpp"
 #include "kernels/device_memory.hpp"
 #include "kernels/transform.hpp"
+#include "samplers/cd_device.hpp"
 #include "samplers/rbm_learning.hpp"
 
 namespace calo::nn {
@@ -467,6 +469,9 @@ TrainResult train(const TrainOptions& opt) {
   // ranks the chains run on the CPU path, which draws the same numbers.
   const GibbsPath gibbs_path =
       opt.backend == Backend::cuda && K == 1 ? GibbsPath::cuda : GibbsPath::cpu_sparse;
+  // The per-batch samplers share the RBM's device graph: topology once, parameters per update.
+  const auto rbm_graph =
+      gibbs_path == GibbsPath::cuda ? std::make_shared<DeviceRbmGraph>() : nullptr;
   const RowRange my_examples = rank_rows({0, B}, rank, K);  // this rank's slice of every batch
 
   TrainResult result;
@@ -477,6 +482,9 @@ TrainResult train(const TrainOptions& opt) {
   // 4n; empty until the first PCD batch starts them at that batch's data, then carried across
   // batches and checkpoints, partition 0 re-clamped to each batch's energy codes.
   std::vector<uint8_t> pcd_chains;
+  // CUDA, one rank: the persistent chains live in this sampler on the device from the first PCD
+  // batch on; pcd_chains is brought up to date from it only when a checkpoint is written.
+  std::unique_ptr<BlockGibbsSampler> pcd_device;
   if (opt.resume) {
     const CheckpointData ck = read_checkpoint(ck_dir);
     load_model_arrays(model, ck.params, ck_dir);
@@ -511,6 +519,7 @@ TrainResult train(const TrainOptions& opt) {
     // Every rank holds the same parameters; the persistent chains are gathered from the ranks'
     // windows (a collective: every rank calls save), then rank 0 alone writes.
     std::vector<uint8_t> all_chains;
+    if (pcd_device) pcd_chains = pcd_device->states();
     if (!pcd_chains.empty())
       all_chains = K == 1
                        ? pcd_chains
@@ -602,18 +611,31 @@ TrainResult train(const TrainOptions& opt) {
       // RBM prior: centred gradient on this batch's posterior, partition-0 bias fixed (its units
       // are always clamped). Before the freeze CD-k chains start at the data; after it the chains
       // persist (PCD). Seeded by the global step, so a resumed run repeats it exactly.
-      const std::vector<float> pdata = prior_data(batch.e, model.last_posterior(), tc.model.n);
+      // CUDA, one rank: the posterior stays on the device (samplers/cd_device.hpp); only the
+      // first PCD batch, whose chains start at the data's bits, brings it to the host.
+      const bool pcd = frozen || tc.prior.persistent;
+      const Tensor* device_post =
+          K == 1 && gibbs_path == GibbsPath::cuda ? model.last_posterior_on_device() : nullptr;
+      const std::vector<float> pdata =
+          device_post && !(pcd && pcd_chains.empty())
+              ? std::vector<float>()
+              : prior_data(batch.e, model.last_posterior(), tc.model.n);
       const uint64_t rbm_seed = tc.prior.seed ^ (sch.step * 0x9E3779B97F4A7C15ull);
       // With several ranks each runs the chains of its examples (numbered globally, so the draws
       // are those of one process) and the moments are summed over the ranks.
       RbmGradient g;
-      if (!frozen && !tc.prior.persistent) {
-        if (K == 1) {
-          g = cd_k_gradient(prior, pdata, Bl, tc.prior.cd_sweeps, rbm_seed, gibbs_path);
+      if (!pcd) {
+        if (device_post) {
+          g = cd_k_gradient_device(prior, device_post->data(), batch.e, Bl, tc.prior.cd_sweeps,
+                                   rbm_seed, 1.0f, rbm_graph);
+        } else if (K == 1) {
+          g = cd_k_gradient(prior, pdata, Bl, tc.prior.cd_sweeps, rbm_seed, gibbs_path, 1.0f,
+                            rbm_graph);
         } else {
           std::vector<uint8_t> init(pdata.size());
           for (size_t i = 0; i < pdata.size(); ++i) init[i] = pdata[i] > 0.5f ? 1 : 0;
           BlockGibbsSampler chains(prior, Bl, rbm_seed, gibbs_path);
+          chains.share_device_graph(rbm_graph);
           chains.set_chain_window(static_cast<int>(my_examples.first), static_cast<int>(B));
           chains.set_states(init);
           chains.run(tc.prior.cd_sweeps);
@@ -624,20 +646,33 @@ TrainResult train(const TrainOptions& opt) {
           pcd_chains.resize(pdata.size());
           for (size_t i = 0; i < pdata.size(); ++i) pcd_chains[i] = pdata[i] > 0.5f ? 1 : 0;
         }
-        BlockGibbsSampler chains(prior, Bl, rbm_seed ^ kPcdSeedTag, gibbs_path);
-        if (K > 1)
-          chains.set_chain_window(static_cast<int>(my_examples.first), static_cast<int>(B));
-        chains.set_states(pcd_chains);
-        // The model's chains are conditioned on this batch's energies, as its data are.
-        chains.clamp_energies(batch.e);
-        if (K == 1) {
-          g = pcd_gradient(prior, chains, pdata, Bl, tc.prior.cd_sweeps);
+        if (device_post) {  // the chains stay on the device; each batch draws as a fresh sampler
+          if (!pcd_device) {
+            pcd_device = std::make_unique<BlockGibbsSampler>(prior, Bl, 0, gibbs_path);
+            pcd_device->share_device_graph(rbm_graph);
+            pcd_device->set_states(pcd_chains);
+          }
+          pcd_device->restart_draws(rbm_seed ^ kPcdSeedTag);
+          pcd_device->clamp_energies(batch.e);
+          g = pcd_gradient_device(prior, *pcd_device, device_post->data(), batch.e, Bl,
+                                  tc.prior.cd_sweeps);
         } else {
-          chains.set_rbm(prior);
-          chains.run(tc.prior.cd_sweeps);
-          g = sharded_centred_gradient(comm, prior, pdata, chains.states(), Bl, B);
+          BlockGibbsSampler chains(prior, Bl, rbm_seed ^ kPcdSeedTag, gibbs_path);
+          chains.share_device_graph(rbm_graph);
+          if (K > 1)
+            chains.set_chain_window(static_cast<int>(my_examples.first), static_cast<int>(B));
+          chains.set_states(pcd_chains);
+          // The model's chains are conditioned on this batch's energies, as its data are.
+          chains.clamp_energies(batch.e);
+          if (K == 1) {
+            g = pcd_gradient(prior, chains, pdata, Bl, tc.prior.cd_sweeps);
+          } else {
+            chains.set_rbm(prior);
+            chains.run(tc.prior.cd_sweeps);
+            g = sharded_centred_gradient(comm, prior, pdata, chains.states(), Bl, B);
+          }
+          pcd_chains = chains.states();
         }
-        pcd_chains = chains.states();
       }
       apply_gradient(prior, g, static_cast<float>(tc.prior.learning_rate), false);
       sum_mse += t.mse;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 #include <vector>
 
 #include "host/backend.hpp"
@@ -11,6 +12,8 @@
 #include "host/nn/adam.hpp"
 #include "host/nn/attention.hpp"
 #include "host/nn/model.hpp"
+#include "kernels/device_memory.hpp"
+#include "kernels/nn/attention_math.hpp"
 #include "tests/nn/test_layer_util.hpp"
 
 namespace calo::nn {
@@ -76,6 +79,64 @@ void randomize_affine(LinearAttention& layer) {
   for (Param* p : layer.params())
     if (p->name.find(".norm.") != std::string::npos)
       p->value = random_tensor(p->value.shape(), p->name.size(), 0.5f, 1.5f);
+}
+
+// The shared slice map (the CPU loop and the CUDA kernel both walk t < B (S + E)): every q and
+// k element belongs to exactly one slice, no v element to any.
+TEST(AttentionMath, SlicesCoverQAndKOnceAndLeaveV) {
+  const int64_t B = 3, S = 7, E = 5;
+  std::vector<int> hits(size_t(B * 3 * E * S), 0);
+  for (int64_t t = 0; t < B * (S + E); ++t) {
+    const AttentionSlice s = attention_slice(t, S, E, 0.25f);
+    EXPECT_EQ(s.count, s.stride == 1 ? S : E) << t;
+    EXPECT_EQ(s.scale, s.stride == 1 ? 1.0f : 0.25f) << t;
+    for (int64_t i = 0; i < s.count; ++i) ++hits[size_t(s.offset + i * s.stride)];
+  }
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t r = 0; r < 3 * E; ++r)
+      for (int64_t n = 0; n < S; ++n)
+        EXPECT_EQ(hits[size_t((b * 3 * E + r) * S + n)], r < 2 * E ? 1 : 0) << b << " " << r;
+}
+
+// attention_softmax against a double softmax per slice, attention_softmax_backward against
+// central differences of sum(g * y) in double.
+TEST(AttentionMath, SoftmaxAndItsBackwardMatchReferences) {
+  const int64_t B = 2, S = 6, E = 4;
+  const float scale = 0.5f;
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> U(-3.0f, 3.0f);
+  std::vector<float> x(size_t(B * 3 * E * S)), g(x.size());
+  for (float& v : x) v = U(rng);
+  for (float& v : g) v = U(rng);
+  std::vector<float> y = x;
+  for (int64_t t = 0; t < B * (S + E); ++t) attention_softmax(y.data(), t, S, E, scale);
+  std::vector<float> gx = g;
+  for (int64_t t = 0; t < B * (S + E); ++t)
+    attention_softmax_backward(y.data(), gx.data(), t, S, E, scale);
+  for (int64_t t = 0; t < B * (S + E); ++t) {
+    const AttentionSlice s = attention_slice(t, S, E, scale);
+    auto at = [&](int64_t i) { return size_t(s.offset + i * s.stride); };
+    // sum_j g_j * s.scale * softmax(x + h e_i)_j in double
+    auto objective = [&](int64_t i, double h) {
+      double z = 0.0, acc = 0.0;
+      for (int64_t j = 0; j < s.count; ++j) z += std::exp(double(x[at(j)]) + (j == i ? h : 0.0));
+      for (int64_t j = 0; j < s.count; ++j)
+        acc += g[at(j)] * s.scale * std::exp(double(x[at(j)]) + (j == i ? h : 0.0)) / z;
+      return acc;
+    };
+    double z = 0.0;
+    for (int64_t j = 0; j < s.count; ++j) z += std::exp(double(x[at(j)]));
+    for (int64_t i = 0; i < s.count; ++i) {
+      EXPECT_NEAR(y[at(i)], s.scale * std::exp(double(x[at(i)])) / z, 1e-6) << t << " " << i;
+      const double fd = (objective(i, 1e-5) - objective(i, -1e-5)) / 2e-5;
+      EXPECT_NEAR(gx[at(i)], fd, 1e-4 * (1.0 + std::fabs(fd))) << t << " " << i;
+    }
+  }
+  for (int64_t b = 0; b < B; ++b)  // v and its gradient are left alone
+    for (int64_t i = 2 * E * S; i < 3 * E * S; ++i) {
+      EXPECT_EQ(y[size_t(b * 3 * E * S + i)], x[size_t(b * 3 * E * S + i)]);
+      EXPECT_EQ(gx[size_t(b * 3 * E * S + i)], g[size_t(b * 3 * E * S + i)]);
+    }
 }
 
 TEST(LinearAttention, ForwardMatchesTheFormula) {
@@ -151,6 +212,26 @@ TEST(LinearAttention, CudaMatchesCpu) {
     for (size_t i = 0; i < a.size(); ++i)
       EXPECT_NEAR(a[i], b[i], 1e-3 * (1 + std::fabs(a[i]))) << cpu.params()[k]->name;
   }
+}
+
+// The layer on the device: nothing comes back to the host; the only uploads are GroupNorm1's
+// per-sample unit scale ({B} floats in forward and backward, host/nn/norm.cpp).
+TEST(LinearAttention, CudaForwardBackwardStayOnTheDevice) {
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  LinearAttention gpu(3, 47, "attn");
+  gpu.to(Backend::cuda);
+  const int64_t B = 4;
+  const Tensor x = random_tensor({B, 3, 5, 4, 3}, 50).to(Backend::cuda);
+  const Tensor R = random_tensor({B, 3, 5, 4, 3}, 51).to(Backend::cuda);
+  const TransferCounts before = transfer_counts();
+  const Tensor y = gpu.forward(x, true);
+  const Tensor g = gpu.backward(R);
+  const TransferCounts t = transfer_counts() - before;
+  EXPECT_EQ(t.d2h_calls, 0u);
+  EXPECT_LE(t.h2d_calls, 2u);
+  EXPECT_LE(t.h2d_bytes, uint64_t(2 * B * sizeof(float)));
+  EXPECT_EQ(y.backend(), Backend::cuda);
+  EXPECT_EQ(g.backend(), Backend::cuda);
 }
 
 }  // namespace
