@@ -37,6 +37,7 @@ struct ClassifierResult {
   int64_t parameters = 0;
   double seconds = 0;
   std::vector<double> train_loss, test_acc;  // per epoch
+  std::vector<double> epoch_seconds;         // per epoch: training + test accuracy + best copy
 };
 
 ClassifierResult train_classifier(const ClassifierData& generated, const ClassifierData& reference,
