@@ -152,6 +152,7 @@ ClassifierResult train_classifier(const ClassifierData& gen, const ClassifierDat
   nn::Adam adam(nn::AdamOptions{o.lr, 0.9f, 0.999f, 1e-8f, 0.0f, false});
   const Batcher batcher(gen, ref);
   std::vector<std::vector<float>> best;
+  std::vector<double> best_test_logits;
   double best_acc = -1;
   int since_best = 0;
   std::vector<float> x, y;
@@ -178,14 +179,15 @@ ClassifierResult train_classifier(const ClassifierData& gen, const ClassifierDat
       ++batches;
     }
     r.train_loss.push_back(loss / static_cast<double>(batches));
-    const double acc =
-        accuracy(logits_of(net, batcher, test, gen.dims, o.batch_size, o.backend), y_test);
+    std::vector<double> z_test = logits_of(net, batcher, test, gen.dims, o.batch_size, o.backend);
+    const double acc = accuracy(z_test, y_test);
     r.test_acc.push_back(acc);
     r.epochs_run = epoch;
     spdlog::debug("classifier epoch {}/{}: train loss {:.4f}, test accuracy {:.4f}", epoch,
                   o.epochs, r.train_loss.back(), acc);
     if (acc > best_acc) {
       best_acc = acc;
+      best_test_logits = std::move(z_test);  // the calibration's inputs: no second test pass
       r.best_epoch = epoch;
       since_best = 0;
       best.clear();
@@ -203,7 +205,7 @@ ClassifierResult train_classifier(const ClassifierData& gen, const ClassifierDat
   }
   r.test_accuracy = best_acc;
 
-  std::vector<double> p_test = logits_of(net, batcher, test, gen.dims, o.batch_size, o.backend);
+  std::vector<double> p_test = std::move(best_test_logits);
   const std::vector<double> z_val = logits_of(net, batcher, val, gen.dims, o.batch_size, o.backend);
   for (double& v : p_test) v = sigmoid(v);
   std::vector<double> p_val(z_val.size());
