@@ -10,8 +10,9 @@
 // sigmoid outputs are calibrated by isotonic regression fitted on the test set and scored on val:
 // AUC and JSD = (ln 2 - BCE) / ln 2.
 // Differences from the official run: float32 instead of float64, Philox shuffles (seeded, so runs
-// repeat) instead of unseeded numpy ones. Cost per epoch ~ 6 x rows x parameters flops (cls-low
-// with H = 2048: 21.7M parameters, 120k training rows: ~1.6e13 flops per epoch).
+// repeat) instead of unseeded numpy ones. Cost per epoch ~ rows x (6 x parameters - 2 x inputs x
+// H) flops, the input layer computing no gradient for its input (cls-low with H = 2048: 21.7M
+// parameters, 120k training rows: ~1.2e13 flops per epoch).
 #include <cstdint>
 #include <vector>
 
@@ -37,6 +38,7 @@ struct ClassifierResult {
   int64_t parameters = 0;
   double seconds = 0;
   std::vector<double> train_loss, test_acc;  // per epoch
+  std::vector<double> epoch_seconds;         // per epoch: training + test accuracy + best copy
 };
 
 ClassifierResult train_classifier(const ClassifierData& generated, const ClassifierData& reference,

@@ -112,6 +112,7 @@ nlohmann::json pair_metrics(const SampleView& ref, const SampleView& other, cons
                              {"train_loss", c.train_loss},
                              {"test_accuracy_per_epoch", c.test_acc},
                              {"backend", to_string(o.cls.backend)},
+                             {"epoch_seconds", c.epoch_seconds},
                              {"seconds", c.seconds}};
     j["timing_s"][mode] = c.seconds;
     spdlog::info("{}: {} AUC {:.4f}  JSD {:.4f} (best epoch {} of {}, {:.1f} s)", label, mode,

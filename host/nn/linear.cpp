@@ -38,6 +38,7 @@ Tensor Linear::backward(const Tensor& grad_output) {
             weight_.grad.data());
   if (has_bias_) ops::channel_sum_acc(where, grad_output.data(), bias_.grad.data(), B, out_, 1);
   Tensor grad_in({B, in_}, where);
+  if (!input_gradient_) return grad_in;
   ops::gemm(where, false, false, B, in_, out_, 1.0f, grad_output.data(), weight_.value.data(), 0.0f,
             grad_in.data());
   return grad_in;

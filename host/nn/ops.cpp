@@ -86,12 +86,23 @@ CALO_CPU_CLONES
 void channel_sum_acc(Backend where, const float* gy, float* gbias, int64_t B, int64_t C,
                      int64_t S) {
   if (where == Backend::cuda) return gpu::channel_sum_acc(gy, gbias, B, C, S);
+  // Blocks of channels, each summed row by row: contiguous reads (a (B, C) gradient with S = 1
+  // read column by column touches a cache line per element) and, per channel, the same order
+  // (b, then s) as a plain loop, so the sums do not depend on the threads. With long spatial
+  // rows (convolutions) a block is one channel: rows are contiguous already and every channel
+  // is a task.
+  constexpr int64_t kMaxBlock = 64;
+  const int64_t block = S >= 16 ? 1 : kMaxBlock, blocks = (C + block - 1) / block;
 #pragma omp parallel for schedule(static)
-  for (int64_t c = 0; c < C; ++c) {
-    double acc = 0.0;
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t s = 0; s < S; ++s) acc += gy[(b * C + c) * S + s];
-    gbias[c] += static_cast<float>(acc);
+  for (int64_t blk = 0; blk < blocks; ++blk) {
+    const int64_t c0 = blk * block, nc = std::min(block, C - c0);
+    double acc[kMaxBlock] = {};
+    for (int64_t b = 0; b < B; ++b) {
+      const float* row = gy + (b * C + c0) * S;
+      for (int64_t c = 0; c < nc; ++c)
+        for (int64_t s = 0; s < S; ++s) acc[c] += row[c * S + s];
+    }
+    for (int64_t c = 0; c < nc; ++c) gbias[c0 + c] += static_cast<float>(acc[c]);
   }
 }
 

@@ -2,6 +2,9 @@
 // and finite-difference gradients (including the phi wrap and the r = -1 centre row).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <vector>
+
 #include "host/error.hpp"
 #include "host/nn/conv3d.hpp"
 #include "host/nn/conv_cpu.hpp"
@@ -253,6 +256,43 @@ TEST(Linear, ForwardAndGradient) {
       EXPECT_NEAR(y.data()[b * 4 + o], acc, 1e-6);
     }
   grad_check(lin, x, true, 73);
+}
+
+TEST(Linear, WithoutInputGradientKeepsParameterGradients) {
+  Linear a(6, 5, 81), b(6, 5, 81);
+  b.set_input_gradient(false);
+  Tensor x = random_tensor({4, 6}, 82), g = random_tensor({4, 5}, 83);
+  a.forward(x, true);
+  b.forward(x, true);
+  a.weight().grad.zero();
+  b.weight().grad.zero();
+  a.bias()->grad.zero();
+  b.bias()->grad.zero();
+  const Tensor gx_a = a.backward(g), gx_b = b.backward(g);
+  EXPECT_EQ(a.weight().grad.to_vector(), b.weight().grad.to_vector());
+  EXPECT_EQ(a.bias()->grad.to_vector(), b.bias()->grad.to_vector());
+  ASSERT_EQ(gx_b.shape(), gx_a.shape());
+  for (float v : gx_b.to_vector()) EXPECT_EQ(v, 0.0f);
+  double norm = 0;
+  for (float v : gx_a.to_vector()) norm += std::abs(v);
+  EXPECT_GT(norm, 0.0);
+}
+
+// Channel blocks (S = 1: 64 channels a task, 130 = two full blocks and a partial one) and long
+// rows (one channel a task) against a direct double sum; accumulates into the existing values.
+TEST(ChannelSum, BlocksMatchDirectSum) {
+  for (const int64_t S : {int64_t{1}, int64_t{17}}) {
+    const int64_t B = 7, C = 130;
+    Tensor gy = random_tensor({B, C, S}, 84);
+    std::vector<float> sums(static_cast<size_t>(C), 0.5f);
+    ops::channel_sum_acc(Backend::cpu, gy.data(), sums.data(), B, C, S);
+    for (int64_t c = 0; c < C; ++c) {
+      double want = 0;
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t s = 0; s < S; ++s) want += gy.data()[(b * C + c) * S + s];
+      EXPECT_NEAR(sums[static_cast<size_t>(c)], 0.5 + want, 1e-5) << "S " << S << " c " << c;
+    }
+  }
 }
 
 TEST(Init, DeterministicKaimingUniformBound) {
