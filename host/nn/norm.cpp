@@ -7,6 +7,7 @@
 #include "host/nn/init.hpp"
 #include "host/nn/ops.hpp"
 #include "kernels/nn/activations.hpp"
+#include "kernels/nn/batchnorm_math.hpp"
 
 namespace calo::nn {
 
@@ -68,10 +69,9 @@ Tensor BatchNorm::forward_synced(const Tensor& input) {
   std::vector<double> sums(size_t(C) + 1, 0.0);
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < C; ++c) {
-    double s = 0.0;
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t i = 0; i < S; ++i) s += x[(b * C + c) * S + i];
-    sums[size_t(c)] = s;
+    ChannelSum sum{x};
+    channel_for_each(c, B, C, S, 0, 1, sum);
+    sums[size_t(c)] = sum.sum;
   }
   sums[size_t(C)] = double(B * S);
   comm_->allreduce_sum(sums);
@@ -83,20 +83,17 @@ Tensor BatchNorm::forward_synced(const Tensor& input) {
   for (int64_t c = 0; c < C; ++c) mu[size_t(c)] = sums[size_t(c)] / n;
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < C; ++c) {
-    double q = 0.0;
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t i = 0; i < S; ++i) {
-        const double d = x[(b * C + c) * S + i] - mu[size_t(c)];
-        q += d * d;
-      }
-    sq[size_t(c)] = q;
+    CentredSquares q{x, mu[size_t(c)]};
+    channel_for_each(c, B, C, S, 0, 1, q);
+    sq[size_t(c)] = q.sum;
   }
   comm_->allreduce_sum(sq);
   std::vector<float> mean(nc), var(nc), var_unbiased(nc);
   for (int64_t c = 0; c < C; ++c) {
-    mean[size_t(c)] = static_cast<float>(mu[size_t(c)]);
-    var[size_t(c)] = static_cast<float>(sq[size_t(c)] / n);
-    var_unbiased[size_t(c)] = static_cast<float>(sq[size_t(c)] / (n - 1));
+    const BnStats st = bn_stats(mu[size_t(c)], sq[size_t(c)], n, eps_);
+    mean[size_t(c)] = st.mean;
+    var[size_t(c)] = st.var;
+    var_unbiased[size_t(c)] = st.var_unbiased;
   }
   Tensor m = Tensor::from_host({C}, mean).to(where), v = Tensor::from_host({C}, var).to(where);
   const Tensor vu = Tensor::from_host({C}, var_unbiased).to(where);
@@ -135,28 +132,19 @@ Tensor BatchNorm::backward_synced(const Tensor& grad_output) {
   std::vector<double> sums(2 * size_t(C), 0.0);
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < C; ++c) {
-    double sg = 0.0, sgx = 0.0;
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t i = 0; i < S; ++i) {
-        const int64_t k = (b * C + c) * S + i;
-        sg += gy[k];
-        sgx += static_cast<double>(gy[k]) * xh[k];
-      }
-    sums[size_t(c)] = sg;
-    sums[size_t(C + c)] = sgx;
+    GradSums g{gy, xh};
+    channel_for_each(c, B, C, S, 0, 1, g);
+    sums[size_t(c)] = g.sg;
+    sums[size_t(C + c)] = g.sgx;
   }
   comm_->allreduce_sum(sums);
   Tensor out = cpu ? std::move(gx) : Tensor(grad_output.shape());
   float* g = out.data();
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < C; ++c) {
-    const float mg = static_cast<float>(sums[size_t(c)] / global_count_);
-    const float mgx = static_cast<float>(sums[size_t(C + c)] / global_count_);
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t i = 0; i < S; ++i) {
-        const int64_t k = (b * C + c) * S + i;
-        g[k] = bn_grad_input(gy[k], xh[k], gam[c], istd[c], mg, mgx);
-      }
+    const BnGradMeans gm = bn_grad_means(sums[size_t(c)], sums[size_t(C + c)], global_count_);
+    BnInputGrad grad{gy, xh, g, gam[c], istd[c], gm.mg, gm.mgx, true};
+    channel_for_each(c, B, C, S, 0, 1, grad);
   }
   return out.to(where);
 }

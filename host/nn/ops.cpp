@@ -9,6 +9,7 @@
 #include "host/nn/conv_cpu.hpp"
 #include "host/nn/conv_rows.hpp"
 #include "kernels/nn/activations.hpp"
+#include "kernels/nn/batchnorm_math.hpp"
 #include "kernels/nn/kl_math.hpp"
 #include "kernels/philox.hpp"
 
@@ -170,32 +171,21 @@ void batchnorm_forward(Backend where, const float* x, const float* gamma, const 
   for (int64_t c = 0; c < C; ++c) {
     float m = 0.0f, istd = 0.0f;
     if (use_batch_stats) {
-      double sum = 0.0, sq = 0.0;
-      for (int64_t b = 0; b < B; ++b)
-        for (int64_t s = 0; s < S; ++s) sum += x[(b * C + c) * S + s];
-      const double mu = sum / static_cast<double>(n);
-      for (int64_t b = 0; b < B; ++b)
-        for (int64_t s = 0; s < S; ++s) {
-          const double d = x[(b * C + c) * S + s] - mu;
-          sq += d * d;
-        }
-      const double var = sq / static_cast<double>(n);
-      m = static_cast<float>(mu);
-      istd = bn_inv_std(static_cast<float>(var), eps);
-      mean[c] = m;
-      inv_std[c] = istd;
-      var_unbiased[c] = static_cast<float>(n > 1 ? sq / static_cast<double>(n - 1) : var);
+      ChannelSum sum{x};
+      channel_for_each(c, B, C, S, 0, 1, sum);
+      const double mu = sum.sum / static_cast<double>(n);
+      CentredSquares sq{x, mu};
+      channel_for_each(c, B, C, S, 0, 1, sq);
+      const BnStats st = bn_stats(mu, sq.sum, static_cast<double>(n), eps);
+      m = mean[c] = st.mean;
+      istd = inv_std[c] = st.inv_std;
+      var_unbiased[c] = st.var_unbiased;
     } else {
       m = mean[c];
-      istd = bn_inv_std(var_unbiased[c], eps);
-      inv_std[c] = istd;
+      istd = inv_std[c] = bn_inv_std(var_unbiased[c], eps);
     }
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t s = 0; s < S; ++s) {
-        const int64_t i = (b * C + c) * S + s;
-        xhat[i] = (x[i] - m) * istd;
-        y[i] = gamma[c] * xhat[i] + beta[c];
-      }
+    BnNormalise norm{x, xhat, y, m, istd, gamma[c], beta[c]};
+    channel_for_each(c, B, C, S, 0, 1, norm);
   }
 }
 
@@ -226,22 +216,13 @@ void batchnorm_backward(Backend where, const float* gy, const float* xhat, const
   const double n = static_cast<double>(B * S);
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < C; ++c) {
-    double sg = 0.0, sgx = 0.0;
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t s = 0; s < S; ++s) {
-        const int64_t i = (b * C + c) * S + s;
-        sg += gy[i];
-        sgx += static_cast<double>(gy[i]) * xhat[i];
-      }
-    ggamma[c] += static_cast<float>(sgx);
-    gbeta[c] += static_cast<float>(sg);
-    const float mg = static_cast<float>(sg / n), mgx = static_cast<float>(sgx / n);
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t s = 0; s < S; ++s) {
-        const int64_t i = (b * C + c) * S + s;
-        gx[i] = batch_stats ? bn_grad_input(gy[i], xhat[i], gamma[c], inv_std[c], mg, mgx)
-                            : gy[i] * gamma[c] * inv_std[c];
-      }
+    GradSums sums{gy, xhat};
+    channel_for_each(c, B, C, S, 0, 1, sums);
+    ggamma[c] += static_cast<float>(sums.sgx);
+    gbeta[c] += static_cast<float>(sums.sg);
+    const BnGradMeans gm = bn_grad_means(sums.sg, sums.sgx, n);
+    BnInputGrad grad{gy, xhat, gx, gamma[c], inv_std[c], gm.mg, gm.mgx, batch_stats};
+    channel_for_each(c, B, C, S, 0, 1, grad);
   }
 }
 

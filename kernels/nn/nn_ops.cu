@@ -9,6 +9,7 @@
 #include "kernels/cuda_check.cuh"
 #include "kernels/device_memory.hpp"
 #include "kernels/nn/activations.hpp"
+#include "kernels/nn/batchnorm_math.hpp"
 #include "kernels/nn/gpu_ops.hpp"
 #include "kernels/nn/kl_math.hpp"
 #include "kernels/philox.hpp"
@@ -75,10 +76,9 @@ __global__ void k_add_bias(float* y, const float* bias, int64_t B, int64_t C, in
 // One block per channel: gbias[c] += sum_{b,s} gy.
 __global__ void k_channel_sum(const float* gy, float* gbias, int64_t B, int64_t C, int64_t S) {
   const int64_t c = blockIdx.x;
-  double acc = 0.0;
-  for (int64_t j = threadIdx.x; j < B * S; j += blockDim.x)
-    acc += gy[((j / S) * C + c) * S + j % S];
-  acc = block_sum(acc);
+  ChannelSum sum{gy};
+  channel_for_each(c, B, C, S, threadIdx.x, blockDim.x, sum);
+  const double acc = block_sum(sum.sum);
   if (threadIdx.x == 0) gbias[c] += static_cast<float>(acc);
 }
 
@@ -125,58 +125,42 @@ __global__ void k_bn_fwd(const float* x, const float* gamma, const float* beta, 
   const int64_t c = blockIdx.x, n = B * S;
   float m, istd;
   if (batch) {
-    double acc = 0.0;
-    for (int64_t j = threadIdx.x; j < n; j += blockDim.x) acc += x[((j / S) * C + c) * S + j % S];
-    const double mu = block_sum(acc) / static_cast<double>(n);
-    double sq = 0.0;
-    for (int64_t j = threadIdx.x; j < n; j += blockDim.x) {
-      const double d = x[((j / S) * C + c) * S + j % S] - mu;
-      sq += d * d;
-    }
-    sq = block_sum(sq);
-    const double var = sq / static_cast<double>(n);
-    m = static_cast<float>(mu);
-    istd = bn_inv_std(static_cast<float>(var), eps);
+    ChannelSum sum{x};
+    channel_for_each(c, B, C, S, threadIdx.x, blockDim.x, sum);
+    const double mu = block_sum(sum.sum) / static_cast<double>(n);
+    CentredSquares sq{x, mu};
+    channel_for_each(c, B, C, S, threadIdx.x, blockDim.x, sq);
+    const BnStats st = bn_stats(mu, block_sum(sq.sum), static_cast<double>(n), eps);
+    m = st.mean;
+    istd = st.inv_std;
     if (threadIdx.x == 0) {
       mean[c] = m;
       inv_std[c] = istd;
-      var_unbiased[c] = static_cast<float>(n > 1 ? sq / static_cast<double>(n - 1) : var);
+      var_unbiased[c] = st.var_unbiased;
     }
   } else {
     m = mean[c];
     istd = bn_inv_std(var_unbiased[c], eps);
     if (threadIdx.x == 0) inv_std[c] = istd;
   }
-  for (int64_t j = threadIdx.x; j < n; j += blockDim.x) {
-    const int64_t i = ((j / S) * C + c) * S + j % S;
-    xhat[i] = (x[i] - m) * istd;
-    y[i] = gamma[c] * xhat[i] + beta[c];
-  }
+  BnNormalise norm{x, xhat, y, m, istd, gamma[c], beta[c]};
+  channel_for_each(c, B, C, S, threadIdx.x, blockDim.x, norm);
 }
 
 __global__ void k_bn_bwd(const float* gy, const float* xhat, const float* gamma,
                          const float* inv_std, float* gx, float* ggamma, float* gbeta, bool batch,
                          int64_t B, int64_t C, int64_t S) {
-  const int64_t c = blockIdx.x, n = B * S;
-  double sg = 0.0, sgx = 0.0;
-  for (int64_t j = threadIdx.x; j < n; j += blockDim.x) {
-    const int64_t i = ((j / S) * C + c) * S + j % S;
-    sg += gy[i];
-    sgx += static_cast<double>(gy[i]) * xhat[i];
-  }
-  sg = block_sum(sg);
-  sgx = block_sum(sgx);
+  const int64_t c = blockIdx.x;
+  GradSums sums{gy, xhat};
+  channel_for_each(c, B, C, S, threadIdx.x, blockDim.x, sums);
+  const double sg = block_sum(sums.sg), sgx = block_sum(sums.sgx);
   if (threadIdx.x == 0) {
     ggamma[c] += static_cast<float>(sgx);
     gbeta[c] += static_cast<float>(sg);
   }
-  const float mg = static_cast<float>(sg / static_cast<double>(n)),
-              mgx = static_cast<float>(sgx / static_cast<double>(n));
-  for (int64_t j = threadIdx.x; j < n; j += blockDim.x) {
-    const int64_t i = ((j / S) * C + c) * S + j % S;
-    gx[i] = batch ? bn_grad_input(gy[i], xhat[i], gamma[c], inv_std[c], mg, mgx)
-                  : gy[i] * gamma[c] * inv_std[c];
-  }
+  const BnGradMeans gm = bn_grad_means(sg, sgx, static_cast<double>(B * S));
+  BnInputGrad grad{gy, xhat, gx, gamma[c], inv_std[c], gm.mg, gm.mgx, batch};
+  channel_for_each(c, B, C, S, threadIdx.x, blockDim.x, grad);
 }
 
 __global__ void k_lerp(float* r, const float* b, float momentum, int64_t n) {

@@ -1,0 +1,137 @@
+// The BatchNorm and channel-reduction functions of kernels/nn/batchnorm_math.hpp (called by the CPU
+// ops, sync-BN and the CUDA kernels) against an exact long-double computation, walked both the CPU
+// way (first 0, step 1) and the way a CUDA block walks them (thread t of T, then a sum of the
+// partials). The GPU-vs-CPU comparison of the kernels is GpuLayers.BatchNormAndSequential.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "host/backend.hpp"
+#include "host/nn/ops.hpp"
+#include "kernels/nn/batchnorm_math.hpp"
+#include "kernels/philox.hpp"
+
+namespace calo::nn {
+namespace {
+
+constexpr int64_t B = 5, C = 3, S = 7;
+
+std::vector<float> values(uint64_t seed, float offset) {
+  std::vector<float> v(size_t(B * C * S));
+  for (size_t i = 0; i < v.size(); ++i) v[i] = offset + 4.0f * (uniform(seed, 0, i) - 0.5f);
+  return v;
+}
+
+struct Exact {
+  long double mean = 0, var = 0;  // biased
+};
+Exact exact_stats(const std::vector<float>& x, int64_t c) {
+  Exact e;
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t s = 0; s < S; ++s) e.mean += x[size_t((b * C + c) * S + s)];
+  e.mean /= B * S;
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t s = 0; s < S; ++s) {
+      const long double d = x[size_t((b * C + c) * S + s)] - e.mean;
+      e.var += d * d;
+    }
+  e.var /= B * S;
+  return e;
+}
+
+struct Visit {
+  std::vector<int>* hits;
+  void operator()(int64_t i) { ++(*hits)[size_t(i)]; }
+};
+
+TEST(BatchNormMath, EveryWalkVisitsEachElementOfTheChannelOnce) {
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t threads : {int64_t{1}, int64_t{4}, int64_t{256}}) {
+      std::vector<int> hits(size_t(B * C * S), 0);
+      Visit v{&hits};
+      for (int64_t t = 0; t < threads; ++t) channel_for_each(c, B, C, S, t, threads, v);
+      for (int64_t i = 0; i < B * C * S; ++i)
+        ASSERT_EQ(hits[size_t(i)], (i / S) % C == c ? 1 : 0) << "c " << c << " i " << i;
+    }
+}
+
+TEST(BatchNormMath, StatisticsMatchTheExactComputationBothWalks) {
+  const std::vector<float> x = values(3, 50.0f);  // an offset makes a one-pass variance fail
+  for (int64_t c = 0; c < C; ++c) {
+    const Exact e = exact_stats(x, c);
+    for (int64_t threads : {int64_t{1}, int64_t{8}}) {
+      double sum = 0.0, sq = 0.0;
+      for (int64_t t = 0; t < threads; ++t) {
+        ChannelSum s{x.data()};
+        channel_for_each(c, B, C, S, t, threads, s);
+        sum += s.sum;
+      }
+      const double mu = sum / double(B * S);
+      for (int64_t t = 0; t < threads; ++t) {
+        CentredSquares q{x.data(), mu};
+        channel_for_each(c, B, C, S, t, threads, q);
+        sq += q.sum;
+      }
+      const BnStats st = bn_stats(mu, sq, double(B * S), 1e-5f);
+      EXPECT_NEAR(mu, double(e.mean), 1e-12 * 50);
+      EXPECT_FLOAT_EQ(st.mean, float(e.mean));
+      EXPECT_FLOAT_EQ(st.var, float(e.var));
+      EXPECT_FLOAT_EQ(st.var_unbiased, float(e.var * (B * S) / (B * S - 1)));
+      EXPECT_FLOAT_EQ(st.inv_std, float(1.0L / std::sqrt(float(e.var) + 1e-5L)));
+    }
+  }
+}
+
+// The CPU ops (which the CUDA kernels mirror through the same functors) against BatchNorm written
+// out in long double: forward y and xhat, and the backward gx, ggamma, gbeta through the batch
+// statistics.
+TEST(BatchNormMath, CpuBatchNormMatchesTheExactFormulas) {
+  const std::vector<float> x = values(5, 2.0f), gy = values(7, 0.0f);
+  const std::vector<float> gamma = {1.5f, -0.5f, 2.0f}, beta = {0.1f, 0.0f, -1.0f};
+  const float eps = 1e-5f;
+  std::vector<float> y(x.size()), xhat(x.size()), gx(x.size()), mean(C), istd(C), varu(C);
+  std::vector<float> gg(C, 0.0f), gb(C, 0.0f);
+  ops::batchnorm_forward(Backend::cpu, x.data(), gamma.data(), beta.data(), y.data(), xhat.data(),
+                         mean.data(), istd.data(), varu.data(), true, eps, B, C, S);
+  ops::batchnorm_backward(Backend::cpu, gy.data(), xhat.data(), gamma.data(), istd.data(),
+                          gx.data(), gg.data(), gb.data(), true, B, C, S);
+  for (int64_t c = 0; c < C; ++c) {
+    const Exact e = exact_stats(x, c);
+    const long double is = 1.0L / std::sqrt(e.var + eps), n = B * S;
+    long double sg = 0, sgx = 0;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t s = 0; s < S; ++s) {
+        const size_t i = size_t((b * C + c) * S + s);
+        const long double xh = (x[i] - e.mean) * is;
+        EXPECT_NEAR(xhat[i], double(xh), 1e-5) << i;
+        EXPECT_NEAR(y[i], double(gamma[size_t(c)] * xh + beta[size_t(c)]), 2e-5) << i;
+        sg += gy[i];
+        sgx += gy[i] * xh;
+      }
+    EXPECT_NEAR(gb[size_t(c)], double(sg), 1e-5);
+    EXPECT_NEAR(gg[size_t(c)], double(sgx), 1e-4);
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t s = 0; s < S; ++s) {
+        const size_t i = size_t((b * C + c) * S + s);
+        const long double xh = (x[i] - e.mean) * is;
+        const long double want = gamma[size_t(c)] * is * (gy[i] - sg / n - xh * sgx / n);
+        EXPECT_NEAR(gx[i], double(want), 2e-5 * (1 + std::fabs(double(want)))) << i;
+      }
+  }
+}
+
+TEST(BatchNormMath, ChannelSumAccumulatesOverBatchAndPositions) {
+  const std::vector<float> gy = values(9, 1.0f);
+  std::vector<float> gbias = {1.0f, 2.0f, 3.0f};
+  ops::channel_sum_acc(Backend::cpu, gy.data(), gbias.data(), B, C, S);
+  for (int64_t c = 0; c < C; ++c) {
+    long double want = 1.0L + c;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t s = 0; s < S; ++s) want += gy[size_t((b * C + c) * S + s)];
+    EXPECT_FLOAT_EQ(gbias[size_t(c)], float(want));
+  }
+}
+
+}  // namespace
+}  // namespace calo::nn
