@@ -31,6 +31,9 @@ const char* openblas_core_for_this_cpu() {
 }
 }  // namespace
 
+const char* const kMallocTunables =
+    "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728";
+
 void apply_runtime_policy(int /*argc*/, char** argv, BlasThreads blas) {
   const char* mode = std::getenv("CALO_RUNTIME_POLICY");
   if (mode != nullptr) return;  // "off", or "applied" after the re-exec below
@@ -40,6 +43,9 @@ void apply_runtime_policy(int /*argc*/, char** argv, BlasThreads blas) {
   if (blas == BlasThreads::serial) changed |= set_if_unset("OPENBLAS_NUM_THREADS", "1");
   if (const char* core = openblas_core_for_this_cpu())
     changed |= set_if_unset("OPENBLAS_CORETYPE", core);
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr &&
+      std::getenv("MALLOC_TRIM_THRESHOLD_") == nullptr)
+    changed |= set_if_unset("GLIBC_TUNABLES", kMallocTunables);
   setenv("CALO_RUNTIME_POLICY", "applied", 1);
   if (!changed) return;
   // /proc/self/exe is this binary even when argv[0] is a relative path or a symlink.

@@ -26,15 +26,15 @@ const bool probe = [] {
   if (!out) return false;
   std::ofstream(out) << env_or("OMP_WAIT_POLICY", "-") << " " << env_or("OPENBLAS_NUM_THREADS", "-")
                      << " " << env_or("CALO_RUNTIME_POLICY", "-") << "\n"
-                     << env_or("OPENBLAS_CORETYPE", "-") << "\n";
+                     << env_or("OPENBLAS_CORETYPE", "-") << "\n"
+                     << env_or("GLIBC_TUNABLES", "-") << "\n";
   std::_Exit(0);
 }();
 
 // Runs apply_runtime_policy in a child with `set` applied to a clean environment; returns what the
-// probe saw ("" if the child never reached it): line 1 the thread settings, line 2 (with
-// `core_line`) OPENBLAS_CORETYPE.
-std::string child_environment(const std::string& set, calo::BlasThreads blas,
-                              bool core_line = false) {
+// probe saw ("" if the child never reached it): line 0 the thread settings, line 1
+// OPENBLAS_CORETYPE, line 2 GLIBC_TUNABLES.
+std::string child_environment(const std::string& set, calo::BlasThreads blas, int line_no = 0) {
   const std::string out = (std::filesystem::temp_directory_path() /
                            ("calo_policy_" + std::to_string(getpid()) + ".txt"))
                               .string();
@@ -42,7 +42,8 @@ std::string child_environment(const std::string& set, calo::BlasThreads blas,
   const pid_t pid = fork();
   if (pid == 0) {
     for (const char* v : {"OMP_WAIT_POLICY", "OPENBLAS_NUM_THREADS", "GOMP_SPINCOUNT",
-                          "CALO_RUNTIME_POLICY", "OPENBLAS_CORETYPE"})
+                          "CALO_RUNTIME_POLICY", "OPENBLAS_CORETYPE", "GLIBC_TUNABLES",
+                          "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"})
       unsetenv(v);
     if (!set.empty()) {
       const size_t eq = set.find('=');
@@ -59,8 +60,7 @@ std::string child_environment(const std::string& set, calo::BlasThreads blas,
   waitpid(pid, &status, 0);
   std::ifstream in(out);
   std::string line;
-  std::getline(in, line);
-  if (core_line) std::getline(in, line);
+  for (int i = 0; i <= line_no; ++i) std::getline(in, line);
   std::filesystem::remove(out);
   return line;
 }
@@ -86,7 +86,7 @@ TEST(RuntimePolicy, TheUsersSettingWins) {
 // policy choose kernels (from the CPU's instruction set), and a user's choice wins.
 TEST(RuntimePolicy, OpenBlasCoreTypeOnlyOverridesThePrescottFallback) {
   const std::string detected = openblas_get_corename();  // this process: no policy applied
-  const std::string set = child_environment("", calo::BlasThreads::library, true);
+  const std::string set = child_environment("", calo::BlasThreads::library, 1);
   if (detected != "Prescott") {
     EXPECT_EQ(set, "-") << "OpenBLAS chose " << detected << " itself";
   } else {
@@ -96,8 +96,17 @@ TEST(RuntimePolicy, OpenBlasCoreTypeOnlyOverridesThePrescottFallback) {
     const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     EXPECT_EQ(set, avx512 ? "SkylakeX" : avx2 ? "Haswell" : "-");
   }
-  EXPECT_EQ(child_environment("OPENBLAS_CORETYPE=Sandybridge", calo::BlasThreads::library, true),
+  EXPECT_EQ(child_environment("OPENBLAS_CORETYPE=Sandybridge", calo::BlasThreads::library, 1),
             "Sandybridge");
+}
+
+TEST(RuntimePolicy, MallocKeepsItsHeapUnlessTheUserTunedIt) {
+  EXPECT_EQ(child_environment("", calo::BlasThreads::serial, 2), calo::kMallocTunables);
+  EXPECT_EQ(
+      child_environment("GLIBC_TUNABLES=glibc.malloc.arena_max=2", calo::BlasThreads::serial, 2),
+      "glibc.malloc.arena_max=2");
+  EXPECT_EQ(child_environment("MALLOC_TRIM_THRESHOLD_=0", calo::BlasThreads::serial, 2), "-");
+  EXPECT_EQ(child_environment("CALO_RUNTIME_POLICY=off", calo::BlasThreads::serial, 2), "-");
 }
 
 TEST(RuntimePolicy, OffKeepsTheInheritedEnvironment) {
