@@ -442,11 +442,14 @@ Tensor Calo4pQVAE::decode(std::span<const uint8_t> states, std::span<const float
     const int64_t width = fc.numel() / m;
     for (int64_t c0 = 0; c0 < m; c0 += micro) {
       const int64_t mu = std::min(micro, m - c0);
-      Tensor part({mu, width}, backend_);
-      ops::copy_strided(backend_, fc.data() + c0 * width, 0, part.data(), 0, 1, mu * width);
+      Tensor part;  // the micro-slice's rows of fc (no copy when it is the whole slice: CUDA)
+      if (mu != m) {
+        part = Tensor({mu, width}, backend_);
+        ops::copy_strided(backend_, fc.data() + c0 * width, 0, part.data(), 0, 1, mu * width);
+      }
       const Tensor le = energy_column(e.subspan(size_t(c0), size_t(mu)), backend_);
-      const Tensor body =
-          append_energy_channel(dec_trunk_->forward_range(part, 1, dec_trunk_->size(), false), le);
+      const Tensor body = append_energy_channel(
+          dec_trunk_->forward_range(mu != m ? part : fc, 1, dec_trunk_->size(), false), le);
       const Tensor acts = dec_act_->forward(body, false);
       const Tensor hits = dec_hit_->forward(body, false);
       if (acts.numel() != mu * kVoxels || hits.numel() != mu * kVoxels)
