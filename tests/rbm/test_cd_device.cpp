@@ -17,16 +17,12 @@
 #include "samplers/cd_device.hpp"
 #include "samplers/gibbs.hpp"
 #include "samplers/rbm_learning.hpp"
+#include "tests/rbm/rbm_test_util.hpp"
 
 using namespace calo;
+using calo::testing::small_rbm;
 
 namespace {
-
-Rbm small_rbm(int n, uint64_t seed) {
-  Rbm r = Rbm::from_graph(zephyr_graph(2, 4), n);
-  r.init_random(seed, {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f}, 0.3f);
-  return r;
-}
 
 // A relaxed posterior (B x 3n in (0, 1)) and incident energies over 1 GeV .. 1 TeV.
 void posterior_batch(int B, int n, uint64_t seed, std::vector<float>& post,
@@ -115,12 +111,7 @@ TEST(CdDevice, CudaCdGradientMatchesHostDataPathWithinBudget) {
   EXPECT_EQ(t.h2d_bytes, uint64_t(B) * sizeof(float));
   EXPECT_EQ(t.d2h_calls, 4u);
   EXPECT_EQ(t.d2h_bytes, 2 * (uint64_t(N) + nnz) * sizeof(double));
-  for (int k = 0; k < 6; ++k)
-    for (size_t i = 0; i < ref.w[size_t(k)].size(); ++i)
-      EXPECT_NEAR(got.w[size_t(k)][i], ref.w[size_t(k)][i], 1e-6) << k << " " << i;
-  for (int p = 0; p < 4; ++p)
-    for (size_t i = 0; i < ref.b[size_t(p)].size(); ++i)
-      EXPECT_NEAR(got.b[size_t(p)][i], ref.b[size_t(p)][i], 1e-6) << p << " " << i;
+  calo::testing::expect_gradient_near(got, ref, 1e-6);
 }
 
 // PCD with the data on the device against pcd_gradient on an identical pair of persistent CUDA
@@ -152,12 +143,7 @@ TEST(CdDevice, CudaPcdGradientMatchesHostDataPathWithinBudget) {
   // set_rbm re-reads the same parameters: nothing of the graph goes up, only the energies.
   EXPECT_EQ(t.h2d_bytes, uint64_t(B) * sizeof(float)) << "graph would be " << graph_bytes;
   EXPECT_EQ(device_data.states(), host_data.states());
-  for (int k = 0; k < 6; ++k)
-    for (size_t i = 0; i < ref.w[size_t(k)].size(); ++i)
-      EXPECT_NEAR(got.w[size_t(k)][i], ref.w[size_t(k)][i], 1e-6) << k << " " << i;
-  for (int p = 0; p < 4; ++p)
-    for (size_t i = 0; i < ref.b[size_t(p)].size(); ++i)
-      EXPECT_NEAR(got.b[size_t(p)][i], ref.b[size_t(p)][i], 1e-6) << p << " " << i;
+  calo::testing::expect_gradient_near(got, ref, 1e-6);
 }
 
 // The device clamp writes energy_code_bit, which is LatentLayout's code bit for bit (n with two

@@ -16,16 +16,12 @@
 #include "samplers/prior_sampler.hpp"
 #include "samplers/rbm.hpp"
 #include "samplers/rbm_learning.hpp"
+#include "tests/rbm/rbm_test_util.hpp"
 
 using namespace calo;
+using calo::testing::small_rbm;
 
 namespace {
-
-Rbm small_rbm(int n, uint64_t seed) {
-  Rbm r = Rbm::from_graph(zephyr_graph(2, 4), n);
-  r.init_random(seed, {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f}, 0.3f);
-  return r;
-}
 
 RbmSparseGraph graph_of(const Rbm& rbm) {
   return BlockGibbsSampler(rbm, 1, 1, GibbsPath::cpu_sparse).sparse();
