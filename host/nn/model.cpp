@@ -241,6 +241,15 @@ Tensor Calo4pQVAE::decoder_input(const Tensor& latent13, std::span<const float> 
   return concat_channels(concat_channels(c, latent13), le);
 }
 
+Tensor Calo4pQVAE::states_decoder_input(std::span<const uint8_t> states,
+                                        std::span<const float> energies) {
+  const int64_t B = static_cast<int64_t>(energies.size());
+  const int n = cfg_.n;
+  const Tensor latent13 =
+      Tensor::from_host({B, 3 * n}, LatentLayout(n).free_part(states)).to(backend_);
+  return decoder_input(latent13, energies);
+}
+
 Tensor Calo4pQVAE::run_decoder(const Tensor& zin, const Tensor& le, bool training) {
   const Tensor body = append_energy_channel(dec_trunk_->forward(zin, training), le);
   const Tensor acts = dec_act_->forward(body, training);
@@ -434,11 +443,9 @@ Tensor Calo4pQVAE::decode(std::span<const uint8_t> states, std::span<const float
   for (int64_t b0 = 0; b0 < B; b0 += slice) {
     const int64_t m = std::min(slice, B - b0);
     const auto e = energies.subspan(size_t(b0), size_t(m));
-    const Tensor latent13 =
-        Tensor::from_host({m, 3 * n}, LatentLayout(n).free_part(
-                                          states.subspan(size_t(b0 * 4 * n), size_t(m * 4 * n))))
-            .to(backend_);
-    const Tensor fc = dec_trunk_->forward_range(decoder_input(latent13, e), 0, 1, false);
+    const Tensor fc = dec_trunk_->forward_range(
+        states_decoder_input(states.subspan(size_t(b0 * 4 * n), size_t(m * 4 * n)), e), 0, 1,
+        false);
     const int64_t width = fc.numel() / m;
     for (int64_t c0 = 0; c0 < m; c0 += micro) {
       const int64_t mu = std::min(micro, m - c0);
@@ -470,13 +477,10 @@ int64_t Calo4pQVAE::decode_micro_slice() const {
 }
 
 Tensor Calo4pQVAE::decode_heads(std::span<const uint8_t> states, std::span<const float> energies) {
-  const int n = cfg_.n;
-  const int64_t B = static_cast<int64_t>(energies.size());
   check_decode_input(states, energies);
   set_inference(true);
-  const Tensor latent13 =
-      Tensor::from_host({B, 3 * n}, LatentLayout(n).free_part(states)).to(backend_);
-  return run_decoder(decoder_input(latent13, energies), energy_column(energies, backend_), false);
+  return run_decoder(states_decoder_input(states, energies), energy_column(energies, backend_),
+                     false);
 }
 
 }  // namespace calo::nn

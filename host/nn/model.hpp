@@ -118,6 +118,9 @@ class Calo4pQVAE {
 
  private:
   Tensor decoder_input(const Tensor& latent13, std::span<const float> energies);
+  // decoder_input of full latent states (B x 4n, partition 0 the energy code, which is rebuilt
+  // from the energies).
+  Tensor states_decoder_input(std::span<const uint8_t> states, std::span<const float> energies);
   int64_t decode_micro_slice() const;  // showers per CPU pass of the decoder's convolutions
   Tensor run_decoder(const Tensor& zin, const Tensor& le, bool training);
   Tensor decoder_backward(const Tensor& grad_out);
