@@ -38,6 +38,10 @@ class Conv3d : public Layer {
   Param& weight() { return weight_; }
   Param* bias() { return has_bias_ ? &bias_ : nullptr; }
   Padding3d padding() const { return padding_; }
+  int in_channels() const { return in_ch_; }
+  int out_channels() const { return out_ch_; }
+  Dims3 kernel() const { return kernel_; }
+  Dims3 stride() const { return stride_; }
   // false for a first layer fed with data: backward then skips the input gradient (half its cost)
   // and returns zeros.
   void set_input_gradient(bool on) { input_gradient_ = on; }

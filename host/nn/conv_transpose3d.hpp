@@ -24,6 +24,10 @@ class ConvTranspose3d : public Layer {
   Shape output_shape(const Shape& input) const;
   Param& weight() { return weight_; }
   Param* bias() { return has_bias_ ? &bias_ : nullptr; }
+  int in_channels() const { return in_ch_; }
+  int out_channels() const { return out_ch_; }
+  Dims3 kernel() const { return kernel_; }
+  Dims3 stride() const { return stride_; }
 
  private:
   int in_ch_, out_ch_;

@@ -29,6 +29,10 @@ constexpr uint64_t kDecodeStream = 2000;
 // activation fits in about this many bytes, so they stay in cache and allocations are reused.
 constexpr int64_t kDecodeSlice = 256;
 constexpr int64_t kMicroSliceBytes = int64_t{8} << 20;
+constexpr int kSeedD = 10, kSeedH = 4, kSeedW = 5;  // the decoder's seed grid after its Linear
+// The trunk's first layer after Linear, Reshape, BatchNorm and PReLU: its ConvT, where the CPU
+// inference tail (host/nn/decoder_tail_cpu.hpp) takes over.
+constexpr size_t kTailFirst = 4;
 
 // a + b on their backend (the gradients of a tensor read by two branches).
 Tensor sum(Tensor a, const Tensor& b) {
@@ -160,7 +164,6 @@ Calo4pQVAE::Calo4pQVAE(const ModelConfig& config) : cfg_(config) {
     enc_high_.push_back(std::move(high));
     enc_head_.push_back(std::move(head));
   }
-  constexpr int kSeedD = 10, kSeedH = 4, kSeedW = 5;  // decoder seed grid
   dec_trunk_ = std::make_unique<Sequential>("decoder");
   dec_trunk_->emplace<Linear>(4 * n + 1, D[0] * kSeedD * kSeedH * kSeedW, s + 101, true,
                               "decoder.fc");
@@ -440,12 +443,22 @@ Tensor Calo4pQVAE::decode(std::span<const uint8_t> states, std::span<const float
   // index, so slicing the batch does not change the result.
   const int64_t slice = backend_ == Backend::cpu ? kDecodeSlice : std::max<int64_t>(B, 1);
   const int64_t micro = backend_ == Backend::cpu ? decode_micro_slice() : slice;
+  const std::optional<DecoderTailCpu> tail = decoder_tail_cpu();
   for (int64_t b0 = 0; b0 < B; b0 += slice) {
     const int64_t m = std::min(slice, B - b0);
     const auto e = energies.subspan(size_t(b0), size_t(m));
     const Tensor fc = dec_trunk_->forward_range(
         states_decoder_input(states.subspan(size_t(b0 * 4 * n), size_t(m * 4 * n)), e), 0, 1,
         false);
+    if (tail) {  // the whole slice at once: the tail keeps no activation beyond one item per thread
+      const Tensor x = dec_trunk_->forward_range(fc, 1, kTailFirst, false);
+      const Tensor le = energy_column(e, backend_);
+      Tensor acts({m, kVoxels}), hits({m, kVoxels});
+      tail->run(x.data(), le.data(), m, acts.data(), hits.data(), kVoxels);
+      ops::combine_eval(backend_, acts.data(), hits.data(), u.data() + b0 * kVoxels, m * kVoxels,
+                        seed, kDecodeStream, offset + uint64_t(b0) * uint64_t(kVoxels));
+      continue;
+    }
     const int64_t width = fc.numel() / m;
     for (int64_t c0 = 0; c0 < m; c0 += micro) {
       const int64_t mu = std::min(micro, m - c0);
@@ -479,8 +492,25 @@ int64_t Calo4pQVAE::decode_micro_slice() const {
 Tensor Calo4pQVAE::decode_heads(std::span<const uint8_t> states, std::span<const float> energies) {
   check_decode_input(states, energies);
   set_inference(true);
-  return run_decoder(states_decoder_input(states, energies), energy_column(energies, backend_),
-                     false);
+  const Tensor zin = states_decoder_input(states, energies);
+  const Tensor le = energy_column(energies, backend_);
+  const std::optional<DecoderTailCpu> tail = decoder_tail_cpu();
+  if (!tail) return run_decoder(zin, le, false);
+  const int64_t B = static_cast<int64_t>(energies.size());
+  const Tensor x = dec_trunk_->forward_range(zin, 0, kTailFirst, false);
+  Tensor out({B, 2, kLayers, kAlpha, kRadii});
+  tail->run(x.data(), le.data(), B, out.data(), out.data() + kVoxels, 2 * kVoxels);
+  return out;
+}
+
+std::optional<DecoderTailCpu> Calo4pQVAE::decoder_tail_cpu() {
+  if (backend_ != Backend::cpu || !cpu_decoder_tail_) return std::nullopt;
+  std::optional<DecoderTailCpu> tail =
+      DecoderTailCpu::build(*dec_trunk_, kTailFirst, *dec_act_, *dec_hit_,
+                            Shape{cfg_.dec_channels.at(0), kSeedD, kSeedH, kSeedW});
+  if (tail && tail->out_voxels() != kVoxels)
+    fail("decoder tail gives {} voxels per shower, expected {}", tail->out_voxels(), kVoxels);
+  return tail;
 }
 
 }  // namespace calo::nn

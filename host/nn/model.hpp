@@ -8,11 +8,13 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "host/config.hpp"
 #include "host/nn/conv3d.hpp"
+#include "host/nn/decoder_tail_cpu.hpp"
 #include "host/nn/layer.hpp"
 #include "host/nn/linear.hpp"
 #include "host/nn/sequential.hpp"
@@ -110,6 +112,10 @@ class Calo4pQVAE {
   // decode() before the eval combination: (B, 2, 45, 16, 9), channel 0 the energy head's
   // activations, channel 1 the hit logits (perf/decoder_io checks the PyTorch twin against it).
   Tensor decode_heads(std::span<const uint8_t> states, std::span<const float> energies);
+  // On the CPU, decode() and decode_heads() run the channels-last inference tail
+  // (host/nn/decoder_tail_cpu.hpp) where the layers allow; off: the layers' own forward, which the
+  // tail equals up to float summation order (the tests compare the two).
+  void set_cpu_decoder_tail(bool on) { cpu_decoder_tail_ = on; }
 
   std::vector<Param*> params();
   std::vector<Buffer> buffers();
@@ -121,7 +127,11 @@ class Calo4pQVAE {
   // decoder_input of full latent states (B x 4n, partition 0 the energy code, which is rebuilt
   // from the energies).
   Tensor states_decoder_input(std::span<const uint8_t> states, std::span<const float> energies);
-  int64_t decode_micro_slice() const;  // showers per CPU pass of the decoder's convolutions
+  int64_t decode_micro_slice() const;
+  // The CPU inference path from the trunk's ConvT on (nullopt on CUDA or for layers it does not
+  // cover, e.g. attention in a head).
+  std::optional<DecoderTailCpu>
+  decoder_tail_cpu();  // showers per CPU pass of the decoder's convolutions
   Tensor run_decoder(const Tensor& zin, const Tensor& le, bool training);
   Tensor decoder_backward(const Tensor& grad_out);
   std::vector<Sequential*> parts();
@@ -130,6 +140,7 @@ class Calo4pQVAE {
   void set_inference(bool on);  // all parts: no copies kept for backward
 
   ModelConfig cfg_;
+  bool cpu_decoder_tail_ = true;
   Backend backend_ = Backend::cpu;
   std::vector<std::unique_ptr<Sequential>> enc_low_;   // convs before the energy channel
   std::vector<std::unique_ptr<Sequential>> enc_high_;  // conv after it, flattened
