@@ -35,14 +35,19 @@ void gemm(Backend where, bool trans_a, bool trans_b, int64_t M, int64_t N, int64
   // A threaded OpenBLAS parallelises itself; a serial one (the apps' setting, see
   // host/runtime_policy.hpp) gets blocks of C in one OpenMP region. The blocks are fixed, not one
   // per thread, and each element keeps its K order, so the result does not depend on the threads.
-  constexpr int64_t kBlock = 64, kMinFlops = 1 << 20;
+  // Every block packs the whole other operand again (the decoder's first Linear: 1.2 MB of
+  // activations per block of its 102400 outputs), so blocks grow until there are at most 64.
+  constexpr int64_t kMinBlock = 64, kMaxBlock = 1024, kTargetBlocks = 64, kMinFlops = 1 << 20;
   const bool split_m = M >= N;
-  const int64_t blocks = ((split_m ? M : N) + kBlock - 1) / kBlock;
+  const int64_t extent = split_m ? M : N;
+  int64_t kBlock = kMinBlock;
+  while (kBlock < kMaxBlock && extent > kTargetBlocks * kBlock) kBlock *= 2;
+  const int64_t blocks = (extent + kBlock - 1) / kBlock;
   if (!cpu::blas_is_serial() || omp_in_parallel() || blocks < 2 || 2 * M * N * K < kMinFlops)
     return call(0, M, 0, N);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
   for (int64_t i = 0; i < blocks; ++i) {
-    const int64_t lo = i * kBlock, len = std::min(kBlock, (split_m ? M : N) - lo);
+    const int64_t lo = i * kBlock, len = std::min(kBlock, extent - lo);
     if (split_m)
       call(lo, len, 0, N);
     else
