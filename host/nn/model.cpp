@@ -216,6 +216,8 @@ std::vector<Buffer> Calo4pQVAE::buffers() {
 }
 
 void Calo4pQVAE::to(Backend where) {
+  if (where == Backend::cuda && !stream_) stream_ = CudaStream::create();
+  const StreamScope on_stream(stream_);
   for (Sequential* s : parts()) s->to(where);
   backend_ = where;
 }
@@ -267,6 +269,7 @@ Tensor Calo4pQVAE::decoder_backward(const Tensor& grad_out) {
 LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energies,
                                  const StepSchedule& sch, bool training, const Rbm* prior,
                                  bool backprop) {
+  const StreamScope on_stream(stream_);
   const int n = cfg_.n;
   const int64_t B = static_cast<int64_t>(energies.size());
   if (u.numel() != B * kVoxels)
@@ -431,6 +434,7 @@ void Calo4pQVAE::check_decode_input(std::span<const uint8_t> states,
 
 Tensor Calo4pQVAE::decode(std::span<const uint8_t> states, std::span<const float> energies,
                           uint64_t seed, uint64_t offset) {
+  const StreamScope on_stream(stream_);
   const int n = cfg_.n;
   const int64_t B = static_cast<int64_t>(energies.size());
   check_decode_input(states, energies);
@@ -477,6 +481,7 @@ int64_t Calo4pQVAE::decode_micro_slice() const {
 }
 
 Tensor Calo4pQVAE::decode_heads(std::span<const uint8_t> states, std::span<const float> energies) {
+  const StreamScope on_stream(stream_);
   check_decode_input(states, energies);
   set_inference(true);
   return run_decoder(states_decoder_input(states, energies), energy_column(energies, backend_),

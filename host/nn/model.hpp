@@ -16,6 +16,7 @@
 #include "host/nn/layer.hpp"
 #include "host/nn/linear.hpp"
 #include "host/nn/sequential.hpp"
+#include "host/stream.hpp"
 #include "samplers/rbm.hpp"
 
 namespace calo::dist {
@@ -113,8 +114,13 @@ class Calo4pQVAE {
 
   std::vector<Param*> params();
   std::vector<Buffer> buffers();
+  // Moves the parameters; to Backend::cuda also creates the model's stream.
   void to(Backend where);
   Backend backend() const { return backend_; }
+  // The stream the model's device work runs on (null on the CPU): train_step and the decodes open
+  // a StreamScope on it themselves; the trainer and the generator open one around a whole step or
+  // block (Adam, the RBM update, the inverse transform), so its memory is reused there too.
+  const std::shared_ptr<CudaStream>& cuda_stream() const { return stream_; }
 
  private:
   Tensor decoder_input(const Tensor& latent13, std::span<const float> energies);
@@ -131,6 +137,7 @@ class Calo4pQVAE {
 
   ModelConfig cfg_;
   Backend backend_ = Backend::cpu;
+  std::shared_ptr<CudaStream> stream_;  // created by to(Backend::cuda)
   std::vector<std::unique_ptr<Sequential>> enc_low_;   // convs before the energy channel
   std::vector<std::unique_ptr<Sequential>> enc_high_;  // conv after it, flattened
   std::vector<std::unique_ptr<Sequential>> enc_head_;  // Linear(features + earlier latents -> n)
