@@ -1,9 +1,11 @@
 #pragma once
 // A dense float32 tensor that lives either in host memory or on the GPU (row-major, contiguous).
-// Host storage is a std::vector; device storage a DeviceArray. Copies between the two are explicit
-// (to()), so a hidden transfer never lands on a hot path.
+// Host storage is plain heap memory (malloc's heap keeps big blocks, host/runtime_policy.hpp);
+// device storage a DeviceArray from the stream-ordered pool (kernels/device_memory.hpp). Copies
+// between the two are explicit (to()), so a hidden transfer never lands on a hot path.
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <numeric>
 #include <span>
 #include <string>
@@ -25,10 +27,16 @@ class Tensor {
  public:
   Tensor() = default;
   explicit Tensor(Shape shape, Backend where = Backend::cpu);  // zero-filled
+  // Uninitialised storage, for outputs the caller overwrites completely (a GEMM with beta = 0, an
+  // elementwise op, a copy): no pass over the memory before the real one.
+  static Tensor empty(Shape shape, Backend where = Backend::cpu);
   static Tensor from_host(Shape shape, std::span<const float> values);
+  // Test-only switch: while on, empty() fills its storage with NaN, so a layer that reads an
+  // element it did not write first changes its results (tests/nn/test_empty_poison.cpp).
+  static void set_poison_empty(bool on);
 
-  Tensor(Tensor&&) noexcept = default;
-  Tensor& operator=(Tensor&&) noexcept = default;
+  Tensor(Tensor&& other) noexcept;
+  Tensor& operator=(Tensor&& other) noexcept;
   Tensor(const Tensor&) = delete;  // use clone(): copies of activations are never accidental
   Tensor& operator=(const Tensor&) = delete;
   Tensor clone() const;
@@ -55,9 +63,11 @@ class Tensor {
   void zero();
 
  private:
+  Tensor(Shape shape, Backend where, bool zeroed);
   Shape shape_;
   Backend backend_ = Backend::cpu;
-  std::vector<float> host_;
+  size_t count_ = 0;  // elements held (0 for a default or moved-from tensor)
+  std::unique_ptr<float[]> host_;
   DeviceArray<float> device_;
 };
 

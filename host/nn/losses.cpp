@@ -22,7 +22,7 @@ LossResult weighted_mse_u(const Tensor& u, const Tensor& uhat, float coefficient
   check_pair(u, uhat, "weighted_mse_u");
   const float scale = coefficient / static_cast<float>(u.dim(0));
   LossResult r;
-  r.grad = Tensor(u.shape(), u.backend());
+  r.grad = Tensor::empty(u.shape(), u.backend());
   const double sum =
       ops::wmse_sum(u.backend(), u.data(), uhat.data(), r.grad.data(), u.numel(), w, scale);
   r.value = sum * coefficient / static_cast<double>(u.dim(0));
@@ -33,7 +33,7 @@ LossResult bce_with_logits(const Tensor& logits, const Tensor& targets) {
   check_pair(logits, targets, "bce_with_logits");
   const float scale = 1.0f / static_cast<float>(logits.dim(0));
   LossResult r;
-  r.grad = Tensor(logits.shape(), logits.backend());
+  r.grad = Tensor::empty(logits.shape(), logits.backend());
   const double sum = ops::bce_sum(logits.backend(), logits.data(), targets.data(), r.grad.data(),
                                   logits.numel(), scale);
   r.value = sum / static_cast<double>(logits.dim(0));
@@ -42,7 +42,7 @@ LossResult bce_with_logits(const Tensor& logits, const Tensor& targets) {
 
 Tensor combine_train(const Tensor& acts, const Tensor& u_true, float slope) {
   check_pair(acts, u_true, "combine_train");
-  Tensor y(acts.shape(), acts.backend());
+  Tensor y = Tensor::empty(acts.shape(), acts.backend());
   ops::combine_train(acts.backend(), acts.data(), u_true.data(), y.data(), acts.numel(), slope);
   return y;
 }
@@ -51,7 +51,7 @@ Tensor combine_train_backward(const Tensor& grad_output, const Tensor& acts, con
                               float slope) {
   check_pair(acts, u_true, "combine_train_backward");
   check_pair(acts, grad_output, "combine_train_backward");
-  Tensor gx(acts.shape(), acts.backend());
+  Tensor gx = Tensor::empty(acts.shape(), acts.backend());
   ops::combine_train_backward(acts.backend(), grad_output.data(), acts.data(), u_true.data(),
                               gx.data(), acts.numel(), slope);
   return gx;
@@ -60,7 +60,7 @@ Tensor combine_train_backward(const Tensor& grad_output, const Tensor& acts, con
 Tensor combine_eval(const Tensor& acts, const Tensor& hit_logits, uint64_t seed, uint64_t stream,
                     uint64_t offset) {
   check_pair(acts, hit_logits, "combine_eval");
-  Tensor y(acts.shape(), acts.backend());
+  Tensor y = Tensor::empty(acts.shape(), acts.backend());
   ops::combine_eval(acts.backend(), acts.data(), hit_logits.data(), y.data(), acts.numel(), seed,
                     stream, offset);
   return y;
@@ -173,8 +173,8 @@ KlTensors kl_terms(const Rbm& prior, const Tensor& code, std::span<const Tensor>
   double ent = 0.0;
   for (size_t k = 0; k < 3; ++k) {
     if (gradients) {
-      r.grad_logits[k] = Tensor(code.shape(), where);
-      r.grad_z[k] = Tensor(code.shape(), where);
+      r.grad_logits[k] = Tensor::empty(code.shape(), where);
+      r.grad_z[k] = Tensor::empty(code.shape(), where);
     }
     ent += ops::kl_entropy_sum(where, logits[k].data(), z[k].data(),
                                gradients ? r.grad_logits[k].data() : nullptr,

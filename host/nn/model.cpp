@@ -323,7 +323,7 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
 
   const Tensor out = run_decoder(decoder_input(latent13, energies), le, training);
   auto [acts, hits] = split_channels(out, 1);
-  Tensor target(u5.shape(), backend_);
+  Tensor target = Tensor::empty(u5.shape(), backend_);
   ops::hit_target(backend_, u5.data(), target.data(), u5.numel());
   const Tensor uhat = combine_train(acts, u5, sch.slope);
   LossResult mse = weighted_mse_u(u5, uhat, cfg_.mse_coefficient, cfg_.mse_exp_weight);

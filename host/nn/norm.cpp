@@ -97,9 +97,9 @@ Tensor BatchNorm::forward_synced(const Tensor& input) {
   }
   Tensor m = Tensor::from_host({C}, mean).to(where), v = Tensor::from_host({C}, var).to(where);
   const Tensor vu = Tensor::from_host({C}, var_unbiased).to(where);
-  Tensor y(input.shape(), where);
-  xhat_ = Tensor(input.shape(), where);
-  inv_std_ = Tensor({C}, where);
+  Tensor y = Tensor::empty(input.shape(), where);
+  xhat_ = Tensor::empty(input.shape(), where);
+  inv_std_ = Tensor::empty({C}, where);
   ops::batchnorm_forward(where, input.data(), gamma_.value.data(), beta_.value.data(), y.data(),
                          xhat_.data(), m.data(), inv_std_.data(), v.data(), false, eps_, B, C, S);
   ops::lerp_inplace(where, running_mean_.data(), m.data(), momentum_, C);
@@ -115,7 +115,7 @@ Tensor BatchNorm::backward_synced(const Tensor& grad_output) {
   const auto dims = backward_dims(grad_output, xhat_, channels_, name_);
   const int64_t B = dims.B, C = dims.C, S = dims.S;
   const Backend where = grad_output.backend();
-  Tensor gx(grad_output.shape(), where);
+  Tensor gx = Tensor::empty(grad_output.shape(), where);
   ops::batchnorm_backward(where, grad_output.data(), xhat_.data(), gamma_.value.data(),
                           inv_std_.data(), gx.data(), gamma_.grad.data(), beta_.grad.data(), false,
                           B, C, S);
@@ -138,7 +138,7 @@ Tensor BatchNorm::backward_synced(const Tensor& grad_output) {
     sums[size_t(C + c)] = g.sgx;
   }
   comm_->allreduce_sum(sums);
-  Tensor out = cpu ? std::move(gx) : Tensor(grad_output.shape());
+  Tensor out = cpu ? std::move(gx) : Tensor::empty(grad_output.shape());
   float* g = out.data();
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < C; ++c) {
@@ -155,11 +155,11 @@ Tensor BatchNorm::forward(const Tensor& input, bool training) {
   const Backend where = input.backend();
   if (training && B * S < 2)
     fail_input("{}: training batch norm needs more than one value per channel", name_);
-  Tensor y(input.shape(), where);
-  xhat_ = Tensor(input.shape(), where);
-  inv_std_ = Tensor({C}, where);
+  Tensor y = Tensor::empty(input.shape(), where);
+  xhat_ = Tensor::empty(input.shape(), where);
+  inv_std_ = Tensor::empty({C}, where);
   if (training) {
-    Tensor mean({C}, where), var({C}, where);
+    Tensor mean = Tensor::empty({C}, where), var = Tensor::empty({C}, where);
     ops::batchnorm_forward(where, input.data(), gamma_.value.data(), beta_.value.data(), y.data(),
                            xhat_.data(), mean.data(), inv_std_.data(), var.data(), true, eps_, B, C,
                            S);
@@ -178,7 +178,7 @@ Tensor BatchNorm::backward(const Tensor& grad_output) {
   if (cached_training_ && synced()) return backward_synced(grad_output);
   const auto [B, C, S] = backward_dims(grad_output, xhat_, channels_, name_);
   const Backend where = grad_output.backend();
-  Tensor gx(grad_output.shape(), where);
+  Tensor gx = Tensor::empty(grad_output.shape(), where);
   ops::batchnorm_backward(where, grad_output.data(), xhat_.data(), gamma_.value.data(),
                           inv_std_.data(), gx.data(), gamma_.grad.data(), beta_.grad.data(),
                           cached_training_, B, C, S);
