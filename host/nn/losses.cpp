@@ -5,6 +5,7 @@
 
 #include "host/error.hpp"
 #include "host/nn/ops.hpp"
+#include "host/nn/packed_rbm.hpp"
 #include "kernels/math.hpp"
 #include "kernels/nn/kl_math.hpp"
 
@@ -144,7 +145,7 @@ KlResult kl_terms(const Rbm& prior, std::span<const float> code, std::span<const
 }
 
 KlTensors kl_terms(const Rbm& prior, const Tensor& code, std::span<const Tensor> logits,
-                   std::span<const Tensor> z, bool gradients, float grad_scale) {
+                   std::span<const Tensor> z, bool gradients, float grad_scale, PackedRbm* packed) {
   const int64_t n = prior.n();
   const Backend where = code.backend();
   const int64_t B = code.rank() == 2 ? code.dim(0) : 0;
@@ -155,17 +156,10 @@ KlTensors kl_terms(const Rbm& prior, const Tensor& code, std::span<const Tensor>
   if (!ok)
     fail_input("kl_terms: code {} needs three (B, {}) logit and posterior tensors on its backend",
                shape_string(code.shape()), n);
-  // The prior's couplings and biases in one upload: W of kRbmPairs (n x n each), then b_0..b_3.
-  std::vector<float> packed;
-  packed.reserve(size_t(6 * n * n + 4 * n));
-  for (const auto& [p, q] : kRbmPairs) {
-    const auto& w = prior.weights(p, q);
-    packed.insert(packed.end(), w.begin(), w.end());
-  }
-  for (int p = 0; p < 4; ++p)
-    packed.insert(packed.end(), prior.bias(p).begin(), prior.bias(p).end());
-  const Tensor rbm = Tensor::from_host({int64_t(packed.size())}, packed).to(where);
-  const float* W = rbm.data();
+  // The prior's couplings and biases (host/nn/packed_rbm.hpp): the caller's copy, uploaded again
+  // only when the prior changed, or one made for this call.
+  PackedRbm own;
+  const float* W = (packed ? *packed : own).on(prior, where).data();
   const float* bias = W + 6 * n * n;
 
   KlTensors r;

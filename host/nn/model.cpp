@@ -341,8 +341,9 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
   if (prior && on_device) {
     const Tensor code =
         Tensor::from_host({B, n}, LatentLayout(n).float_codes(energies)).to(backend_);
-    KlTensors kl = kl_terms(*prior, code, std::span<const Tensor>(device_latents_.data(), 3),
-                            std::span<const Tensor>(zeta.data(), 3), kl_grads, kl_weight);
+    KlTensors kl =
+        kl_terms(*prior, code, std::span<const Tensor>(device_latents_.data(), 3),
+                 std::span<const Tensor>(zeta.data(), 3), kl_grads, kl_weight, &kl_prior_);
     terms.entropy = kl.entropy;
     terms.pos_energy = kl.pos_energy;
     kl_gz = std::move(kl.grad_z);

@@ -15,6 +15,7 @@
 #include "host/nn/conv3d.hpp"
 #include "host/nn/layer.hpp"
 #include "host/nn/linear.hpp"
+#include "host/nn/packed_rbm.hpp"
 #include "host/nn/sequential.hpp"
 #include "host/stream.hpp"
 #include "samplers/rbm.hpp"
@@ -138,6 +139,7 @@ class Calo4pQVAE {
   ModelConfig cfg_;
   Backend backend_ = Backend::cpu;
   std::shared_ptr<CudaStream> stream_;  // created by to(Backend::cuda)
+  PackedRbm kl_prior_;  // the KL terms' copy of the prior (device): refreshed when it changed
   std::vector<std::unique_ptr<Sequential>> enc_low_;   // convs before the energy channel
   std::vector<std::unique_ptr<Sequential>> enc_high_;  // conv after it, flattened
   std::vector<std::unique_ptr<Sequential>> enc_head_;  // Linear(features + earlier latents -> n)

@@ -200,17 +200,18 @@ GroupNorm1::GroupNorm1(int channels, float eps, std::string name)
 Tensor GroupNorm1::forward(const Tensor& input, bool /*training*/) {
   const auto [B, C, S] = forward_dims(input, gamma_.value, channels_, name_);
   const Backend where = input.backend();
-  // Per-sample statistics = batch-norm statistics of the (1, B, C*S) view with unit scale.
-  Tensor h({B});
-  h.fill(1.0f);
-  Tensor ones = h.to(where), zeros({B}, where), mean({B}, where), var({B}, where);
-  xhat_ = Tensor(input.shape(), where);
-  inv_std_ = Tensor({B}, where);
-  Tensor normed(input.shape(), where);
+  // Per-sample statistics = batch-norm statistics of the (1, B, C*S) view with unit scale (filled
+  // where the input is: no upload).
+  Tensor ones = Tensor::empty({B}, where), zeros({B}, where);
+  ops::fill(where, ones.data(), 1.0f, B);
+  Tensor mean = Tensor::empty({B}, where), var = Tensor::empty({B}, where);
+  xhat_ = Tensor::empty(input.shape(), where);
+  inv_std_ = Tensor::empty({B}, where);
+  Tensor normed = Tensor::empty(input.shape(), where);
   ops::batchnorm_forward(where, input.data(), ones.data(), zeros.data(), normed.data(),
                          xhat_.data(), mean.data(), inv_std_.data(), var.data(), true, eps_, 1, B,
                          C * S);
-  Tensor y(input.shape(), where);
+  Tensor y = Tensor::empty(input.shape(), where);
   ops::affine_forward(where, xhat_.data(), gamma_.value.data(), beta_.value.data(), y.data(), B, C,
                       S);
   return y;
@@ -219,13 +220,12 @@ Tensor GroupNorm1::forward(const Tensor& input, bool /*training*/) {
 Tensor GroupNorm1::backward(const Tensor& grad_output) {
   const auto [B, C, S] = backward_dims(grad_output, xhat_, channels_, name_);
   const Backend where = grad_output.backend();
-  Tensor gxhat(grad_output.shape(), where);
+  Tensor gxhat = Tensor::empty(grad_output.shape(), where);
   ops::affine_backward(where, xhat_.data(), gamma_.value.data(), grad_output.data(), gxhat.data(),
                        gamma_.grad.data(), beta_.grad.data(), B, C, S);
-  Tensor h({B});
-  h.fill(1.0f);
-  Tensor ones = h.to(where), dummy_g({B}, where), dummy_b({B}, where);
-  Tensor gx(grad_output.shape(), where);
+  Tensor ones = Tensor::empty({B}, where), dummy_g({B}, where), dummy_b({B}, where);
+  ops::fill(where, ones.data(), 1.0f, B);
+  Tensor gx = Tensor::empty(grad_output.shape(), where);
   ops::batchnorm_backward(where, gxhat.data(), xhat_.data(), ones.data(), inv_std_.data(),
                           gx.data(), dummy_g.data(), dummy_b.data(), true, 1, B, C * S);
   return gx;

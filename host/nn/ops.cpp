@@ -359,6 +359,11 @@ void broadcast_rows(Backend where, const float* v, float* dst, int64_t B, int64_
     for (int64_t s = 0; s < S; ++s) dst[b * S + s] = v[b];
 }
 
+void fill(Backend where, float* y, float value, int64_t n) {
+  if (where == Backend::cuda) return gpu::fill(y, value, n);
+  std::fill_n(y, n, value);
+}
+
 CALO_CPU_CLONES
 void adam_step(Backend where, const AdamScalars& s, float* p, const float* g, float* m, float* v,
                int64_t n) {

@@ -259,6 +259,12 @@ __global__ void k_copy_strided(const float* src, int64_t ss, float* dst, int64_t
     dst[(i / len) * ds + i % len] = src[(i / len) * ss + i % len];
   }
 }
+__global__ void k_fill(float* y, float value, int64_t n) {
+  CALO_GRID_LOOP(i, n) {
+    y[i] = value;
+  }
+}
+
 __global__ void k_broadcast_rows(const float* v, float* dst, int64_t B, int64_t S) {
   CALO_GRID_LOOP(i, B * S) {
     dst[i] = v[i / S];
@@ -480,6 +486,11 @@ void copy_strided(const float* src, int64_t src_stride, float* dst, int64_t dst_
 
 void broadcast_rows(const float* v, float* dst, int64_t B, int64_t S) {
   k_broadcast_rows<<<blocks_for(B * S), kThreads, 0, launch_stream()>>>(v, dst, B, S);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void fill(float* y, float value, int64_t n) {
+  k_fill<<<blocks_for(n), kThreads, 0, launch_stream()>>>(y, value, n);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
