@@ -9,7 +9,6 @@
 #include <atomic>
 #include <cstring>
 #include <limits>
-#include <utility>
 
 namespace calo {
 
@@ -26,20 +25,21 @@ Tensor::Tensor(Shape shape, Backend where, bool zeroed)
   for (auto d : shape_) {
     if (d < 0) fail("Tensor: negative dimension in shape {}", shape_string(shape_));
   }
-  count_ = static_cast<size_t>(numel());
+  const size_t n = static_cast<size_t>(numel());
   if (backend_ == Backend::cpu) {
-    // make_unique value-initialises (zeros); for_overwrite leaves the memory as malloc gave it.
-    host_ = zeroed ? std::make_unique<float[]>(count_)
-                   : std::make_unique_for_overwrite<float[]>(count_);
+    if (zeroed)
+      host_.assign(n, 0.0f);
+    else
+      host_.resize(n);  // UninitialisedAllocator: left as malloc gave it
   } else {
-    device_ = DeviceArray<float>(count_);
+    device_ = DeviceArray<float>(n);
     if (zeroed) device_.zero();
   }
-  if (!zeroed && g_poison_empty.load(std::memory_order_relaxed) && count_) {
+  if (!zeroed && n && g_poison_empty.load(std::memory_order_relaxed)) {
     if (backend_ == Backend::cpu)
-      std::fill_n(host_.get(), count_, std::numeric_limits<float>::quiet_NaN());
+      std::fill_n(host_.data(), n, std::numeric_limits<float>::quiet_NaN());
     else
-      device_memset_bytes(device_.data(), 0xFF, count_ * sizeof(float));  // all-ones bits: a NaN
+      device_memset_bytes(device_.data(), 0xFF, n * sizeof(float));  // all-ones bits: a NaN
   }
 }
 
@@ -53,30 +53,12 @@ void Tensor::set_poison_empty(bool on) {
   g_poison_empty.store(on, std::memory_order_relaxed);
 }
 
-Tensor::Tensor(Tensor&& other) noexcept
-    : shape_(std::move(other.shape_)),
-      backend_(other.backend_),
-      count_(std::exchange(other.count_, 0)),
-      host_(std::move(other.host_)),
-      device_(std::move(other.device_)) {}
-
-Tensor& Tensor::operator=(Tensor&& other) noexcept {
-  if (this != &other) {
-    shape_ = std::move(other.shape_);
-    backend_ = other.backend_;
-    count_ = std::exchange(other.count_, 0);
-    host_ = std::move(other.host_);
-    device_ = std::move(other.device_);
-  }
-  return *this;
-}
-
 Tensor Tensor::from_host(Shape shape, std::span<const float> values) {
   Tensor t = empty(std::move(shape));
-  if (values.size() != t.count_) {
+  if (values.size() != t.count()) {
     fail("Tensor::from_host: {} values for shape {}", values.size(), shape_string(t.shape_));
   }
-  std::copy(values.begin(), values.end(), t.host_.get());
+  std::copy(values.begin(), values.end(), t.host_.begin());
   return t;
 }
 
@@ -86,16 +68,16 @@ Tensor Tensor::clone() const {
 
 Tensor Tensor::to(Backend where) const {
   Tensor out = empty(shape_, where);
-  const size_t bytes = count_ * sizeof(float);
+  const size_t bytes = count() * sizeof(float);
   if (bytes == 0) return out;
   if (where == Backend::cpu) {
     if (backend_ == Backend::cpu)
-      std::memcpy(out.host_.get(), host_.get(), bytes);
+      std::memcpy(out.host_.data(), host_.data(), bytes);
     else
-      copy_device_to_host(out.host_.get(), device_.data(), bytes);
+      copy_device_to_host(out.host_.data(), device_.data(), bytes);
   } else {
     if (backend_ == Backend::cpu)
-      copy_host_to_device(out.device_.data(), host_.get(), bytes);
+      copy_host_to_device(out.device_.data(), host_.data(), bytes);
     else
       copy_device_to_device(out.device_.data(), device_.data(), bytes);
   }
@@ -110,24 +92,24 @@ void Tensor::reshape(Shape shape) {
 }
 
 float* Tensor::data() {
-  return backend_ == Backend::cpu ? host_.get() : device_.data();
+  return backend_ == Backend::cpu ? host_.data() : device_.data();
 }
 const float* Tensor::data() const {
-  return backend_ == Backend::cpu ? host_.get() : device_.data();
+  return backend_ == Backend::cpu ? host_.data() : device_.data();
 }
 
 std::span<float> Tensor::host_span() {
   if (backend_ != Backend::cpu) fail("Tensor::host_span on a device tensor; call to(Backend::cpu)");
-  return {host_.get(), count_};
+  return {host_.data(), host_.size()};
 }
 std::span<const float> Tensor::host_span() const {
   if (backend_ != Backend::cpu) fail("Tensor::host_span on a device tensor; call to(Backend::cpu)");
-  return {host_.get(), count_};
+  return {host_.data(), host_.size()};
 }
 
 std::vector<float> Tensor::to_vector() const {
-  if (backend_ == Backend::cpu) return std::vector<float>(host_.get(), host_.get() + count_);
-  std::vector<float> out(count_);
+  if (backend_ == Backend::cpu) return std::vector<float>(host_.begin(), host_.end());
+  std::vector<float> out(device_.size());
   device_.download(out);
   return out;
 }
@@ -138,7 +120,7 @@ void Tensor::fill(float value) {
 
 void Tensor::zero() {
   if (backend_ == Backend::cpu) {
-    std::fill_n(host_.get(), count_, 0.0f);
+    std::fill(host_.begin(), host_.end(), 0.0f);
   } else {
     device_.zero();
   }
