@@ -110,12 +110,9 @@ __global__ void k_prelu_bwd_x(const float* x, const float* a, const float* gy, f
 __global__ void k_prelu_bwd_a(const float* x, const float* gy, float* ga, int64_t B, int64_t C,
                               int64_t S) {
   const int64_t c = blockIdx.x;
-  double acc = 0.0;
-  for (int64_t j = threadIdx.x; j < B * S; j += blockDim.x) {
-    const int64_t i = ((j / S) * C + c) * S + j % S;
-    acc += prelu_slope_grad(x[i], gy[i]);
-  }
-  acc = block_sum(acc);
+  PreluSlopeGradSum sum{x, gy};
+  channel_for_each(c, B, C, S, threadIdx.x, blockDim.x, sum);
+  const double acc = block_sum(sum.sum);
   if (threadIdx.x == 0) ga[c] += static_cast<float>(acc);
 }
 
@@ -286,15 +283,9 @@ __global__ void k_affine_fwd(const float* x, const float* g, const float* b, flo
 __global__ void k_affine_bwd(const float* x, const float* g, const float* gy, float* gx, float* gg,
                              float* gb, int64_t B, int64_t C, int64_t S) {
   const int64_t c = blockIdx.x;
-  double sg = 0.0, sgx = 0.0;
-  for (int64_t j = threadIdx.x; j < B * S; j += blockDim.x) {
-    const int64_t i = ((j / S) * C + c) * S + j % S;
-    gx[i] = gy[i] * g[c];
-    sg += gy[i];
-    sgx += static_cast<double>(gy[i]) * x[i];
-  }
-  sg = block_sum(sg);
-  sgx = block_sum(sgx);
+  AffineBackward back{x, gy, gx, g[c]};
+  channel_for_each(c, B, C, S, threadIdx.x, blockDim.x, back);
+  const double sg = block_sum(back.sg), sgx = block_sum(back.sgx);
   if (threadIdx.x == 0) {
     gg[c] += static_cast<float>(sgx);
     gb[c] += static_cast<float>(sg);
