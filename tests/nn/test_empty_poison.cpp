@@ -105,6 +105,9 @@ Outputs run_model(Backend where, bool poison, bool attention) {
   return out;
 }
 
+// bitwise: every value's bits equal. Otherwise (CUDA) every poisoned value is finite and all but a
+// few per thousand agree to rounding: atomics reorder sums, which can flip a hit draw that sits
+// at its threshold.
 void expect_same(const Outputs& a, const Outputs& b, bool bitwise) {
   ASSERT_EQ(a.values.size(), b.values.size());
   for (size_t k = 0; k < a.values.size(); ++k) {
@@ -113,12 +116,17 @@ void expect_same(const Outputs& a, const Outputs& b, bool bitwise) {
     ASSERT_EQ(x.size(), y.size()) << a.names[k];
     size_t bad = 0;
     for (size_t i = 0; i < x.size(); ++i) {
-      const bool same =
-          bitwise ? std::bit_cast<uint32_t>(x[i]) == std::bit_cast<uint32_t>(y[i])
-                  : std::isfinite(y[i]) && std::fabs(x[i] - y[i]) <= 1e-4f * (1 + std::fabs(x[i]));
-      if (!same && bad++ < 3)
+      if (!bitwise) {
+        ASSERT_TRUE(std::isfinite(y[i])) << a.names[k] << "[" << i << "] poisoned";
+      }
+      const bool same = bitwise ? std::bit_cast<uint32_t>(x[i]) == std::bit_cast<uint32_t>(y[i])
+                                : std::fabs(x[i] - y[i]) <= 1e-4f * (1 + std::fabs(x[i]));
+      if (!same && bad++ < 3 && bitwise)
         ADD_FAILURE() << a.names[k] << "[" << i << "]: " << x[i] << " unpoisoned, " << y[i]
                       << " poisoned";
+    }
+    if (!bitwise) {
+      EXPECT_LE(bad, x.size() / 500) << a.names[k];
     }
   }
 }
