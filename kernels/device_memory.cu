@@ -7,12 +7,12 @@
 #include "kernels/device_memory.hpp"
 #include "kernels/launch_stream.cuh"
 
+// Every allocation, free, copy and memset goes to the calling thread's current stream
+// (launch_stream()): ordered with the kernels on it, and no device-wide synchronisation.
 namespace calo {
 
 namespace {
 
-// Every allocation, free, copy and memset goes to the calling thread's current stream
-// (launch_stream()): ordered with the kernels on it, and no device-wide synchronisation.
 // Whether device memory comes from the device's stream-ordered memory pool (cudaMallocAsync),
 // decided once per process. Every GPU this project targets has pools; a device without them (some
 // virtualised setups) falls back to cudaMalloc/cudaFree.
