@@ -30,8 +30,14 @@ void copy_device_to_device(void*, const void*, size_t) {
 void device_memset_zero(void*, size_t) {
   no_cuda();
 }
+void device_memset_bytes(void*, int, size_t) {
+  no_cuda();
+}
 void device_synchronize() {
   no_cuda();
+}
+DevicePoolBytes device_pool_bytes() {
+  return {};  // no device, no pool
 }
 
 }  // namespace calo

@@ -1,6 +1,7 @@
 // CUDA inverse transform of a batch of decoder outputs: one thread per voxel, each calling the
 // CALO_HD function the CPU loop calls (kernels/transform.hpp u_to_voxel_in_rows).
 #include "kernels/cuda_check.cuh"
+#include "kernels/launch_stream.cuh"
 #include "kernels/transform.hpp"
 #include "kernels/transform_launch.hpp"
 
@@ -23,8 +24,8 @@ void u_to_voxel_rows_cuda(const float* u, const float* e_inc, float* out, int64_
   const int64_t n = rows * voxels;
   if (n == 0) return;
   const int64_t blocks = (n + kThreads - 1) / kThreads;
-  k_u_to_voxel_rows<<<static_cast<unsigned>(blocks < 65535 ? blocks : 65535), kThreads>>>(
-      u, e_inc, out, n, voxels);
+  k_u_to_voxel_rows<<<static_cast<unsigned>(blocks < 65535 ? blocks : 65535), kThreads, 0,
+                      launch_stream()>>>(u, e_inc, out, n, voxels);
   CALO_CUDA_CHECK_LAUNCH();
 }
 

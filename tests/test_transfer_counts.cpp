@@ -13,7 +13,9 @@ namespace {
 
 TEST(TransferCounts, CudaCountsCallsAndBytesBothWays) {
   const TransferCounts zero = transfer_counts() - transfer_counts();
-  EXPECT_EQ(zero.h2d_calls + zero.d2h_calls + zero.h2d_bytes + zero.d2h_bytes, 0u);
+  EXPECT_EQ(zero.h2d_calls + zero.d2h_calls + zero.h2d_bytes + zero.d2h_bytes + zero.alloc_calls +
+                zero.alloc_bytes,
+            0u);
   if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
   const TransferCounts before = transfer_counts();
   const Tensor h = Tensor::from_host({10, 5}, std::vector<float>(50, 1.5f));
@@ -25,6 +27,8 @@ TEST(TransferCounts, CudaCountsCallsAndBytesBothWays) {
   EXPECT_EQ(t.h2d_bytes, 200u);
   EXPECT_EQ(t.d2h_calls, 1u);
   EXPECT_EQ(t.d2h_bytes, 200u);
+  EXPECT_EQ(t.alloc_calls, 2u);  // d and d2, from the device's pool
+  EXPECT_EQ(t.alloc_bytes, 400u);
   EXPECT_EQ(back[49], 1.5f);
 }
 

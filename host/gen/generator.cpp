@@ -21,6 +21,7 @@
 #include "host/memory_limit.hpp"
 #include "host/nn/trainer.hpp"
 #include "host/progress.hpp"
+#include "host/stream.hpp"
 #include "kernels/philox.hpp"
 #include "kernels/transform.hpp"
 
@@ -50,10 +51,10 @@ std::string GenerateTiming::json(const std::string& sampler) const {
       "\"showers_per_s\": {}, \"us_per_shower\": {}, "
       "\"prior_us_per_shower\": {}, \"decode_us_per_shower\": {}, \"io_us_per_shower\": {}, "
       "\"transfers\": {{\"h2d_calls\": {}, \"h2d_bytes\": {}, \"d2h_calls\": {}, "
-      "\"d2h_bytes\": {}}}}}\n",
+      "\"d2h_bytes\": {}, \"device_allocs\": {}}}}}\n",
       sampler, ranks, showers, total_s, total_s > 0 ? showers / total_s : 0.0, us_per_shower(),
       prior_s * per, decode_s * per, io_s * per, transfers.h2d_calls, transfers.h2d_bytes,
-      transfers.d2h_calls, transfers.d2h_bytes);
+      transfers.d2h_calls, transfers.d2h_bytes, transfers.alloc_calls);
 }
 
 LatentSource parse_latent_source(const std::string& name) {
@@ -240,6 +241,9 @@ GenerateTiming generate(const GenerateOptions& o, PriorSampler& prior) {
   // pads only the job's last chunk.
   const int64_t chunk = decode_chunk(o.backend);
   auto generate_block = [&](int64_t first, int64_t count) {
+    // The block's device work (decoder, inverse transform, the prior's buffers) on the model's
+    // stream, so each block reuses the previous one's memory.
+    const StreamScope on_stream(model.cuda_stream());
     const std::span<const float> e(energies.data() + first, static_cast<size_t>(count));
     auto t0 = clock_type::now();
     std::vector<uint8_t> states;

@@ -9,7 +9,7 @@ namespace calo::nn {
 
 namespace {
 Tensor unary_fwd(ops::Unary op, float p, const Tensor& x) {
-  Tensor y(x.shape(), x.backend());
+  Tensor y = Tensor::empty(x.shape(), x.backend());
   ops::unary_forward(x.backend(), op, p, x.data(), y.data(), x.numel());
   return y;
 }
@@ -18,7 +18,7 @@ Tensor unary_bwd(ops::Unary op, float p, const Tensor& saved, const Tensor& gy,
   if (gy.shape() != saved.shape() || gy.backend() != saved.backend())
     fail_input("{}: backward got gradient {} but forward produced {}", name,
                shape_string(gy.shape()), shape_string(saved.shape()));
-  Tensor gx(gy.shape(), gy.backend());
+  Tensor gx = Tensor::empty(gy.shape(), gy.backend());
   ops::unary_backward(gy.backend(), op, p, saved.data(), gy.data(), gx.data(), gy.numel());
   return gx;
 }
@@ -91,7 +91,7 @@ Tensor PReLU::forward(const Tensor& input, bool) {
   require_same_backend(weight_.value, where, name_, "the slope");
   int64_t C = 0, S = 0;
   prelu_dims(input, num_, name_, C, S);
-  Tensor y(input.shape(), where);
+  Tensor y = Tensor::empty(input.shape(), where);
   ops::prelu_forward(where, input.data(), weight_.value.data(), y.data(), input.dim(0), C, S);
   input_ = keep_for_backward(input);
   return y;
@@ -104,7 +104,7 @@ Tensor PReLU::backward(const Tensor& g) {
                shape_string(g.shape()), shape_string(input_.shape()));
   int64_t C = 0, S = 0;
   prelu_dims(input_, num_, name_, C, S);
-  Tensor gx(g.shape(), g.backend());
+  Tensor gx = Tensor::empty(g.shape(), g.backend());
   ops::prelu_backward(g.backend(), input_.data(), weight_.value.data(), g.data(), gx.data(),
                       weight_.grad.data(), input_.dim(0), C, S);
   return gx;

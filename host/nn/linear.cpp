@@ -19,7 +19,7 @@ Tensor Linear::forward(const Tensor& input, bool /*training*/) {
   const Backend where = input.backend();
   require_same_backend(weight_.value, where, name_, "the weight");
   const int64_t B = input.dim(0);
-  Tensor out({B, out_}, where);
+  Tensor out = Tensor::empty({B, out_}, where);  // beta = 0: the GEMM writes every element
   ops::gemm(where, false, true, B, out_, in_, 1.0f, input.data(), weight_.value.data(), 0.0f,
             out.data());
   if (has_bias_) ops::add_channel_bias(where, out.data(), bias_.value.data(), B, out_, 1);
@@ -37,8 +37,8 @@ Tensor Linear::backward(const Tensor& grad_output) {
   ops::gemm(where, true, false, out_, in_, B, 1.0f, grad_output.data(), input_.data(), 1.0f,
             weight_.grad.data());
   if (has_bias_) ops::channel_sum_acc(where, grad_output.data(), bias_.grad.data(), B, out_, 1);
-  Tensor grad_in({B, in_}, where);
-  if (!input_gradient_) return grad_in;
+  if (!input_gradient_) return Tensor({B, in_}, where);  // zeros: the input gets no gradient
+  Tensor grad_in = Tensor::empty({B, in_}, where);
   ops::gemm(where, false, false, B, in_, out_, 1.0f, grad_output.data(), weight_.value.data(), 0.0f,
             grad_in.data());
   return grad_in;

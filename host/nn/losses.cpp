@@ -5,6 +5,7 @@
 
 #include "host/error.hpp"
 #include "host/nn/ops.hpp"
+#include "host/nn/packed_rbm.hpp"
 #include "kernels/math.hpp"
 #include "kernels/nn/kl_math.hpp"
 
@@ -22,7 +23,7 @@ LossResult weighted_mse_u(const Tensor& u, const Tensor& uhat, float coefficient
   check_pair(u, uhat, "weighted_mse_u");
   const float scale = coefficient / static_cast<float>(u.dim(0));
   LossResult r;
-  r.grad = Tensor(u.shape(), u.backend());
+  r.grad = Tensor::empty(u.shape(), u.backend());
   const double sum =
       ops::wmse_sum(u.backend(), u.data(), uhat.data(), r.grad.data(), u.numel(), w, scale);
   r.value = sum * coefficient / static_cast<double>(u.dim(0));
@@ -33,7 +34,7 @@ LossResult bce_with_logits(const Tensor& logits, const Tensor& targets) {
   check_pair(logits, targets, "bce_with_logits");
   const float scale = 1.0f / static_cast<float>(logits.dim(0));
   LossResult r;
-  r.grad = Tensor(logits.shape(), logits.backend());
+  r.grad = Tensor::empty(logits.shape(), logits.backend());
   const double sum = ops::bce_sum(logits.backend(), logits.data(), targets.data(), r.grad.data(),
                                   logits.numel(), scale);
   r.value = sum / static_cast<double>(logits.dim(0));
@@ -42,7 +43,7 @@ LossResult bce_with_logits(const Tensor& logits, const Tensor& targets) {
 
 Tensor combine_train(const Tensor& acts, const Tensor& u_true, float slope) {
   check_pair(acts, u_true, "combine_train");
-  Tensor y(acts.shape(), acts.backend());
+  Tensor y = Tensor::empty(acts.shape(), acts.backend());
   ops::combine_train(acts.backend(), acts.data(), u_true.data(), y.data(), acts.numel(), slope);
   return y;
 }
@@ -51,7 +52,7 @@ Tensor combine_train_backward(const Tensor& grad_output, const Tensor& acts, con
                               float slope) {
   check_pair(acts, u_true, "combine_train_backward");
   check_pair(acts, grad_output, "combine_train_backward");
-  Tensor gx(acts.shape(), acts.backend());
+  Tensor gx = Tensor::empty(acts.shape(), acts.backend());
   ops::combine_train_backward(acts.backend(), grad_output.data(), acts.data(), u_true.data(),
                               gx.data(), acts.numel(), slope);
   return gx;
@@ -60,7 +61,7 @@ Tensor combine_train_backward(const Tensor& grad_output, const Tensor& acts, con
 Tensor combine_eval(const Tensor& acts, const Tensor& hit_logits, uint64_t seed, uint64_t stream,
                     uint64_t offset) {
   check_pair(acts, hit_logits, "combine_eval");
-  Tensor y(acts.shape(), acts.backend());
+  Tensor y = Tensor::empty(acts.shape(), acts.backend());
   ops::combine_eval(acts.backend(), acts.data(), hit_logits.data(), y.data(), acts.numel(), seed,
                     stream, offset);
   return y;
@@ -144,7 +145,7 @@ KlResult kl_terms(const Rbm& prior, std::span<const float> code, std::span<const
 }
 
 KlTensors kl_terms(const Rbm& prior, const Tensor& code, std::span<const Tensor> logits,
-                   std::span<const Tensor> z, bool gradients, float grad_scale) {
+                   std::span<const Tensor> z, bool gradients, float grad_scale, PackedRbm* packed) {
   const int64_t n = prior.n();
   const Backend where = code.backend();
   const int64_t B = code.rank() == 2 ? code.dim(0) : 0;
@@ -155,17 +156,10 @@ KlTensors kl_terms(const Rbm& prior, const Tensor& code, std::span<const Tensor>
   if (!ok)
     fail_input("kl_terms: code {} needs three (B, {}) logit and posterior tensors on its backend",
                shape_string(code.shape()), n);
-  // The prior's couplings and biases in one upload: W of kRbmPairs (n x n each), then b_0..b_3.
-  std::vector<float> packed;
-  packed.reserve(size_t(6 * n * n + 4 * n));
-  for (const auto& [p, q] : kRbmPairs) {
-    const auto& w = prior.weights(p, q);
-    packed.insert(packed.end(), w.begin(), w.end());
-  }
-  for (int p = 0; p < 4; ++p)
-    packed.insert(packed.end(), prior.bias(p).begin(), prior.bias(p).end());
-  const Tensor rbm = Tensor::from_host({int64_t(packed.size())}, packed).to(where);
-  const float* W = rbm.data();
+  // The prior's couplings and biases (host/nn/packed_rbm.hpp): the caller's copy, uploaded again
+  // only when the prior changed, or one made for this call.
+  PackedRbm own;
+  const float* W = (packed ? *packed : own).on(prior, where).data();
   const float* bias = W + 6 * n * n;
 
   KlTensors r;
@@ -173,8 +167,8 @@ KlTensors kl_terms(const Rbm& prior, const Tensor& code, std::span<const Tensor>
   double ent = 0.0;
   for (size_t k = 0; k < 3; ++k) {
     if (gradients) {
-      r.grad_logits[k] = Tensor(code.shape(), where);
-      r.grad_z[k] = Tensor(code.shape(), where);
+      r.grad_logits[k] = Tensor::empty(code.shape(), where);
+      r.grad_z[k] = Tensor::empty(code.shape(), where);
     }
     ent += ops::kl_entropy_sum(where, logits[k].data(), z[k].data(),
                                gradients ? r.grad_logits[k].data() : nullptr,

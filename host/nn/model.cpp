@@ -219,6 +219,8 @@ std::vector<Buffer> Calo4pQVAE::buffers() {
 }
 
 void Calo4pQVAE::to(Backend where) {
+  if (where == Backend::cuda && !stream_) stream_ = CudaStream::create();
+  const StreamScope on_stream(stream_);
   for (Sequential* s : parts()) s->to(where);
   backend_ = where;
 }
@@ -270,6 +272,7 @@ Tensor Calo4pQVAE::decoder_backward(const Tensor& grad_out) {
 LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energies,
                                  const StepSchedule& sch, bool training, const Rbm* prior,
                                  bool backprop) {
+  const StreamScope on_stream(stream_);
   const int n = cfg_.n;
   const int64_t B = static_cast<int64_t>(energies.size());
   if (u.numel() != B * kVoxels)
@@ -323,7 +326,7 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
 
   const Tensor out = run_decoder(decoder_input(latent13, energies), le, training);
   auto [acts, hits] = split_channels(out, 1);
-  Tensor target(u5.shape(), backend_);
+  Tensor target = Tensor::empty(u5.shape(), backend_);
   ops::hit_target(backend_, u5.data(), target.data(), u5.numel());
   const Tensor uhat = combine_train(acts, u5, sch.slope);
   LossResult mse = weighted_mse_u(u5, uhat, cfg_.mse_coefficient, cfg_.mse_exp_weight);
@@ -341,8 +344,9 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
   if (prior && on_device) {
     const Tensor code =
         Tensor::from_host({B, n}, LatentLayout(n).float_codes(energies)).to(backend_);
-    KlTensors kl = kl_terms(*prior, code, std::span<const Tensor>(device_latents_.data(), 3),
-                            std::span<const Tensor>(zeta.data(), 3), kl_grads, kl_weight);
+    KlTensors kl =
+        kl_terms(*prior, code, std::span<const Tensor>(device_latents_.data(), 3),
+                 std::span<const Tensor>(zeta.data(), 3), kl_grads, kl_weight, &kl_prior_);
     terms.entropy = kl.entropy;
     terms.pos_energy = kl.pos_energy;
     kl_gz = std::move(kl.grad_z);
@@ -434,6 +438,7 @@ void Calo4pQVAE::check_decode_input(std::span<const uint8_t> states,
 
 Tensor Calo4pQVAE::decode(std::span<const uint8_t> states, std::span<const float> energies,
                           uint64_t seed, uint64_t offset) {
+  const StreamScope on_stream(stream_);
   const int n = cfg_.n;
   const int64_t B = static_cast<int64_t>(energies.size());
   check_decode_input(states, energies);
@@ -490,6 +495,7 @@ int64_t Calo4pQVAE::decode_micro_slice() const {
 }
 
 Tensor Calo4pQVAE::decode_heads(std::span<const uint8_t> states, std::span<const float> energies) {
+  const StreamScope on_stream(stream_);
   check_decode_input(states, energies);
   set_inference(true);
   const Tensor zin = states_decoder_input(states, energies);

@@ -17,7 +17,9 @@
 #include "host/nn/decoder_tail_cpu.hpp"
 #include "host/nn/layer.hpp"
 #include "host/nn/linear.hpp"
+#include "host/nn/packed_rbm.hpp"
 #include "host/nn/sequential.hpp"
+#include "host/stream.hpp"
 #include "samplers/rbm.hpp"
 
 namespace calo::dist {
@@ -119,8 +121,13 @@ class Calo4pQVAE {
 
   std::vector<Param*> params();
   std::vector<Buffer> buffers();
+  // Moves the parameters; to Backend::cuda also creates the model's stream.
   void to(Backend where);
   Backend backend() const { return backend_; }
+  // The stream the model's device work runs on (null on the CPU): train_step and the decodes open
+  // a StreamScope on it themselves; the trainer and the generator open one around a whole step or
+  // block (Adam, the RBM update, the inverse transform), so its memory is reused there too.
+  const std::shared_ptr<CudaStream>& cuda_stream() const { return stream_; }
 
  private:
   Tensor decoder_input(const Tensor& latent13, std::span<const float> energies);
@@ -142,6 +149,8 @@ class Calo4pQVAE {
   ModelConfig cfg_;
   bool cpu_decoder_tail_ = true;
   Backend backend_ = Backend::cpu;
+  std::shared_ptr<CudaStream> stream_;  // created by to(Backend::cuda)
+  PackedRbm kl_prior_;  // the KL terms' copy of the prior (device): refreshed when it changed
   std::vector<std::unique_ptr<Sequential>> enc_low_;   // convs before the energy channel
   std::vector<std::unique_ptr<Sequential>> enc_high_;  // conv after it, flattened
   std::vector<std::unique_ptr<Sequential>> enc_head_;  // Linear(features + earlier latents -> n)

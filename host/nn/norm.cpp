@@ -97,9 +97,9 @@ Tensor BatchNorm::forward_synced(const Tensor& input) {
   }
   Tensor m = Tensor::from_host({C}, mean).to(where), v = Tensor::from_host({C}, var).to(where);
   const Tensor vu = Tensor::from_host({C}, var_unbiased).to(where);
-  Tensor y(input.shape(), where);
-  xhat_ = Tensor(input.shape(), where);
-  inv_std_ = Tensor({C}, where);
+  Tensor y = Tensor::empty(input.shape(), where);
+  xhat_ = Tensor::empty(input.shape(), where);
+  inv_std_ = Tensor::empty({C}, where);
   ops::batchnorm_forward(where, input.data(), gamma_.value.data(), beta_.value.data(), y.data(),
                          xhat_.data(), m.data(), inv_std_.data(), v.data(), false, eps_, B, C, S);
   ops::lerp_inplace(where, running_mean_.data(), m.data(), momentum_, C);
@@ -115,7 +115,7 @@ Tensor BatchNorm::backward_synced(const Tensor& grad_output) {
   const auto dims = backward_dims(grad_output, xhat_, channels_, name_);
   const int64_t B = dims.B, C = dims.C, S = dims.S;
   const Backend where = grad_output.backend();
-  Tensor gx(grad_output.shape(), where);
+  Tensor gx = Tensor::empty(grad_output.shape(), where);
   ops::batchnorm_backward(where, grad_output.data(), xhat_.data(), gamma_.value.data(),
                           inv_std_.data(), gx.data(), gamma_.grad.data(), beta_.grad.data(), false,
                           B, C, S);
@@ -138,7 +138,7 @@ Tensor BatchNorm::backward_synced(const Tensor& grad_output) {
     sums[size_t(C + c)] = g.sgx;
   }
   comm_->allreduce_sum(sums);
-  Tensor out = cpu ? std::move(gx) : Tensor(grad_output.shape());
+  Tensor out = cpu ? std::move(gx) : Tensor::empty(grad_output.shape());
   float* g = out.data();
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < C; ++c) {
@@ -155,11 +155,11 @@ Tensor BatchNorm::forward(const Tensor& input, bool training) {
   const Backend where = input.backend();
   if (training && B * S < 2)
     fail_input("{}: training batch norm needs more than one value per channel", name_);
-  Tensor y(input.shape(), where);
-  xhat_ = Tensor(input.shape(), where);
-  inv_std_ = Tensor({C}, where);
+  Tensor y = Tensor::empty(input.shape(), where);
+  xhat_ = Tensor::empty(input.shape(), where);
+  inv_std_ = Tensor::empty({C}, where);
   if (training) {
-    Tensor mean({C}, where), var({C}, where);
+    Tensor mean = Tensor::empty({C}, where), var = Tensor::empty({C}, where);
     ops::batchnorm_forward(where, input.data(), gamma_.value.data(), beta_.value.data(), y.data(),
                            xhat_.data(), mean.data(), inv_std_.data(), var.data(), true, eps_, B, C,
                            S);
@@ -178,7 +178,7 @@ Tensor BatchNorm::backward(const Tensor& grad_output) {
   if (cached_training_ && synced()) return backward_synced(grad_output);
   const auto [B, C, S] = backward_dims(grad_output, xhat_, channels_, name_);
   const Backend where = grad_output.backend();
-  Tensor gx(grad_output.shape(), where);
+  Tensor gx = Tensor::empty(grad_output.shape(), where);
   ops::batchnorm_backward(where, grad_output.data(), xhat_.data(), gamma_.value.data(),
                           inv_std_.data(), gx.data(), gamma_.grad.data(), beta_.grad.data(),
                           cached_training_, B, C, S);
@@ -200,17 +200,18 @@ GroupNorm1::GroupNorm1(int channels, float eps, std::string name)
 Tensor GroupNorm1::forward(const Tensor& input, bool /*training*/) {
   const auto [B, C, S] = forward_dims(input, gamma_.value, channels_, name_);
   const Backend where = input.backend();
-  // Per-sample statistics = batch-norm statistics of the (1, B, C*S) view with unit scale.
-  Tensor h({B});
-  h.fill(1.0f);
-  Tensor ones = h.to(where), zeros({B}, where), mean({B}, where), var({B}, where);
-  xhat_ = Tensor(input.shape(), where);
-  inv_std_ = Tensor({B}, where);
-  Tensor normed(input.shape(), where);
+  // Per-sample statistics = batch-norm statistics of the (1, B, C*S) view with unit scale (filled
+  // where the input is: no upload).
+  Tensor ones = Tensor::empty({B}, where), zeros({B}, where);
+  ops::fill(where, ones.data(), 1.0f, B);
+  Tensor mean = Tensor::empty({B}, where), var = Tensor::empty({B}, where);
+  xhat_ = Tensor::empty(input.shape(), where);
+  inv_std_ = Tensor::empty({B}, where);
+  Tensor normed = Tensor::empty(input.shape(), where);
   ops::batchnorm_forward(where, input.data(), ones.data(), zeros.data(), normed.data(),
                          xhat_.data(), mean.data(), inv_std_.data(), var.data(), true, eps_, 1, B,
                          C * S);
-  Tensor y(input.shape(), where);
+  Tensor y = Tensor::empty(input.shape(), where);
   ops::affine_forward(where, xhat_.data(), gamma_.value.data(), beta_.value.data(), y.data(), B, C,
                       S);
   return y;
@@ -219,13 +220,12 @@ Tensor GroupNorm1::forward(const Tensor& input, bool /*training*/) {
 Tensor GroupNorm1::backward(const Tensor& grad_output) {
   const auto [B, C, S] = backward_dims(grad_output, xhat_, channels_, name_);
   const Backend where = grad_output.backend();
-  Tensor gxhat(grad_output.shape(), where);
+  Tensor gxhat = Tensor::empty(grad_output.shape(), where);
   ops::affine_backward(where, xhat_.data(), gamma_.value.data(), grad_output.data(), gxhat.data(),
                        gamma_.grad.data(), beta_.grad.data(), B, C, S);
-  Tensor h({B});
-  h.fill(1.0f);
-  Tensor ones = h.to(where), dummy_g({B}, where), dummy_b({B}, where);
-  Tensor gx(grad_output.shape(), where);
+  Tensor ones = Tensor::empty({B}, where), dummy_g({B}, where), dummy_b({B}, where);
+  ops::fill(where, ones.data(), 1.0f, B);
+  Tensor gx = Tensor::empty(grad_output.shape(), where);
   ops::batchnorm_backward(where, gxhat.data(), xhat_.data(), ones.data(), inv_std_.data(),
                           gx.data(), dummy_g.data(), dummy_b.data(), true, 1, B, C * S);
   return gx;

@@ -154,13 +154,9 @@ void prelu_backward(Backend where, const float* x, const float* a, const float* 
   }
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < C; ++c) {
-    double acc = 0.0;
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t s = 0; s < S; ++s) {
-        const int64_t i = (b * C + c) * S + s;
-        acc += prelu_slope_grad(x[i], gy[i]);
-      }
-    ga[c] += static_cast<float>(acc);
+    PreluSlopeGradSum sum{x, gy};
+    channel_for_each(c, B, C, S, 0, 1, sum);
+    ga[c] += static_cast<float>(sum.sum);
   }
 }
 
@@ -364,6 +360,11 @@ void broadcast_rows(Backend where, const float* v, float* dst, int64_t B, int64_
     for (int64_t s = 0; s < S; ++s) dst[b * S + s] = v[b];
 }
 
+void fill(Backend where, float* y, float value, int64_t n) {
+  if (where == Backend::cuda) return gpu::fill(y, value, n);
+  std::fill_n(y, n, value);
+}
+
 CALO_CPU_CLONES
 void adam_step(Backend where, const AdamScalars& s, float* p, const float* g, float* m, float* v,
                int64_t n) {
@@ -393,16 +394,10 @@ void affine_backward(Backend where, const float* x, const float* g, const float*
   if (where == Backend::cuda) return gpu::affine_backward(x, g, gy, gx, gg, gb, B, C, S);
 #pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < C; ++c) {
-    double sg = 0.0, sgx = 0.0;
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t s = 0; s < S; ++s) {
-        const int64_t i = (b * C + c) * S + s;
-        gx[i] = gy[i] * g[c];
-        sg += gy[i];
-        sgx += static_cast<double>(gy[i]) * x[i];
-      }
-    gg[c] += static_cast<float>(sgx);
-    gb[c] += static_cast<float>(sg);
+    AffineBackward back{x, gy, gx, g[c]};
+    channel_for_each(c, B, C, S, 0, 1, back);
+    gg[c] += static_cast<float>(back.sgx);
+    gb[c] += static_cast<float>(back.sg);
   }
 }
 

@@ -92,6 +92,8 @@ void copy_strided(Backend where, const float* src, int64_t src_stride, float* ds
                   int64_t dst_stride, int64_t rows, int64_t len);
 // dst[b * S + s] = v[b].
 void broadcast_rows(Backend where, const float* v, float* dst, int64_t B, int64_t S);
+// y[i] = value for n elements (on the device without an upload).
+void fill(Backend where, float* y, float value, int64_t n);
 // Adam update over n elements (kernels/nn/adam.hpp).
 void adam_step(Backend where, const AdamScalars& s, float* p, const float* g, float* m, float* v,
                int64_t n);

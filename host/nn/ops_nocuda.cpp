@@ -97,6 +97,9 @@ void copy_strided(const float*, int64_t, float*, int64_t, int64_t, int64_t) {
 void broadcast_rows(const float*, float*, int64_t, int64_t) {
   no_cuda("broadcast_rows");
 }
+void fill(float*, float, int64_t) {
+  no_cuda("fill");
+}
 void adam_step(const AdamScalars&, float*, const float*, float*, float*, int64_t) {
   no_cuda("adam_step");
 }

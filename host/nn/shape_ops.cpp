@@ -59,7 +59,7 @@ Tensor concat_channels(const Tensor& a, const Tensor& b) {
   const int64_t B = a.dim(0), na = a.numel() / B, nb = b.numel() / B;
   Shape s = a.shape();
   s[1] = a.dim(1) + b.dim(1);
-  Tensor out(s, a.backend());
+  Tensor out = Tensor::empty(s, a.backend());  // the two copies cover every row
   copy_blocks(a.backend(), a.data(), na, out.data(), na + nb, B, na);
   copy_blocks(a.backend(), b.data(), nb, out.data() + na, na + nb, B, nb);
   return out;
@@ -74,7 +74,7 @@ std::pair<Tensor, Tensor> split_channels(const Tensor& grad, int64_t channels_a)
   Shape sa = grad.shape(), sb = grad.shape();
   sa[1] = channels_a;
   sb[1] = grad.dim(1) - channels_a;
-  Tensor a(sa, grad.backend()), b(sb, grad.backend());
+  Tensor a = Tensor::empty(sa, grad.backend()), b = Tensor::empty(sb, grad.backend());
   copy_blocks(grad.backend(), grad.data(), na + nb, a.data(), na, B, na);
   copy_blocks(grad.backend(), grad.data() + na, na + nb, b.data(), nb, B, nb);
   return {std::move(a), std::move(b)};
@@ -89,7 +89,7 @@ Tensor append_energy_channel(const Tensor& x, const Tensor& energy) {
   Shape s = x.shape();
   s[1] = 1;
   const int64_t B = x.dim(0), S = x.numel() / (B * x.dim(1));
-  Tensor e(s, x.backend());
+  Tensor e = Tensor::empty(s, x.backend());
   ops::broadcast_rows(x.backend(), energy.data(), e.data(), B, S);
   return concat_channels(x, e);
 }

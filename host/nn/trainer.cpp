@@ -24,6 +24,7 @@
 #include "host/nn/latent_diagnostics.hpp"
 #include "host/progress.hpp"
 #include "host/split.hpp"
+#include "host/stream.hpp"
 #include "host/text_file.hpp"
 #include "host/topology/graph.hpp"
 #include "kernels/device_memory.hpp"
@@ -572,6 +573,8 @@ TrainResult train(const TrainOptions& opt) {
                                           (steps - next_batch) * B, "showers");
     const TransferCounts transfers_at_start = transfer_counts();
     for (int64_t b = next_batch; b < steps; ++b) {
+      // The whole step (forward, backward, Adam, the RBM update) on the model's stream.
+      const StreamScope on_stream(model.cuda_stream());
       const ShardBatch shard =
           fetch_shard(comm, data, held_by_rank,
                       std::span<const int64_t>(rows).subspan(size_t(b * B), size_t(B)));
@@ -717,9 +720,10 @@ TrainResult train(const TrainOptions& opt) {
       const double per = 1.0 / double(steps - next_batch);
       spdlog::info(
           "epoch {}: host<->device per training step: {:.1f} uploads ({:.1f} KiB), {:.1f} "
-          "downloads ({:.1f} KiB)",
+          "downloads ({:.1f} KiB); {:.0f} device allocations from a pool holding {:.1f} MiB",
           epoch + 1, double(t.h2d_calls) * per, double(t.h2d_bytes) * per / 1024.0,
-          double(t.d2h_calls) * per, double(t.d2h_bytes) * per / 1024.0);
+          double(t.d2h_calls) * per, double(t.d2h_bytes) * per / 1024.0,
+          double(t.alloc_calls) * per, double(device_pool_bytes().reserved) / double(1 << 20));
     }
     // validation (hard posterior samples, teacher-forced hit mask as in training)
     // Each rank evaluates its validation batches (j % K == rank); the per-batch sums and the
@@ -734,6 +738,7 @@ TrainResult train(const TrainOptions& opt) {
     std::vector<float> diag_samples(diag_logits.size(), 0.0f),
         diag_energies(diag_logits.size() / units_per);
     for (const auto& [first, vd] : val_batches) {
+      const StreamScope on_stream(model.cuda_stream());
       const int64_t cnt = static_cast<int64_t>(vd.energies.size());
       Batch vb = to_batch(vd);
       StepSchedule vs = sch;

@@ -1,6 +1,7 @@
 // CUDA softmaxes of LinearAttention: one thread per slice (a q column or a k row), each running
 // the CALO_HD function the CPU loop runs (kernels/nn/attention_math.hpp).
 #include "kernels/cuda_check.cuh"
+#include "kernels/launch_stream.cuh"
 #include "kernels/nn/attention_launch.hpp"
 #include "kernels/nn/attention_math.hpp"
 
@@ -30,7 +31,8 @@ unsigned blocks_for(int64_t n) {
 void attention_softmax(float* qkv, int64_t B, int64_t S, int64_t E, float q_scale) {
   const int64_t slices = B * (S + E);
   if (slices == 0) return;
-  k_attention_softmax<<<blocks_for(slices), kThreads>>>(qkv, slices, S, E, q_scale);
+  k_attention_softmax<<<blocks_for(slices), kThreads, 0, launch_stream()>>>(qkv, slices, S, E,
+                                                                            q_scale);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
@@ -38,7 +40,8 @@ void attention_softmax_backward(const float* qkv, float* gqkv, int64_t B, int64_
                                 float q_scale) {
   const int64_t slices = B * (S + E);
   if (slices == 0) return;
-  k_attention_softmax_backward<<<blocks_for(slices), kThreads>>>(qkv, gqkv, slices, S, E, q_scale);
+  k_attention_softmax_backward<<<blocks_for(slices), kThreads, 0, launch_stream()>>>(
+      qkv, gqkv, slices, S, E, q_scale);
   CALO_CUDA_CHECK_LAUNCH();
 }
 

@@ -1,9 +1,10 @@
 #pragma once
-// BatchNorm statistics and normalisation, and the per-channel reductions over a (B, C, S) tensor,
-// written once: host/nn/ops.cpp (CPU BatchNorm, channel sums), host/nn/norm.cpp (the rank-summed
-// statistics of synchronised BatchNorm) and kernels/nn/nn_ops.cu (one CUDA block per channel) all
-// call these. A CPU caller walks a channel with first = 0, step = 1; a block passes threadIdx.x and
-// blockDim.x and sums its threads' partials in a fixed tree.
+// BatchNorm statistics and normalisation, and the per-channel reductions over a (B, C, S) tensor
+// (BatchNorm, PReLU's slope gradient, the channel affine's backward), written once:
+// host/nn/ops.cpp (the CPU ops), host/nn/norm.cpp (the rank-summed statistics of synchronised
+// BatchNorm) and kernels/nn/nn_ops.cu (one CUDA block per channel) all call these. A CPU caller
+// walks a channel with first = 0, step = 1; a block passes threadIdx.x and blockDim.x and sums its
+// threads' partials in a fixed tree.
 #include <cstdint>
 
 #include "kernels/hd.hpp"
@@ -54,6 +55,29 @@ struct GradSums {  // sum of gy and of gy * xhat: the BatchNorm backward means
   CALO_HD_INLINE void operator()(int64_t i) {
     sg += gy[i];
     sgx += static_cast<double>(gy[i]) * xhat[i];
+  }
+};
+
+// PReLU's slope gradient over a channel: sum of gy * dPReLU/da (kernels/nn/activations.hpp).
+struct PreluSlopeGradSum {
+  const float* x;
+  const float* gy;
+  double sum = 0.0;
+  CALO_HD_INLINE void operator()(int64_t i) { sum += prelu_slope_grad(x[i], gy[i]); }
+};
+
+// Backward of the per-channel affine y = g * x + b (GroupNorm's scale and shift): writes
+// gx = gy * g and sums gy (the shift's gradient) and gy * x (the scale's).
+struct AffineBackward {
+  const float* x;
+  const float* gy;
+  float* gx;
+  float g;
+  double sg = 0.0, sgx = 0.0;
+  CALO_HD_INLINE void operator()(int64_t i) {
+    gx[i] = gy[i] * g;
+    sg += gy[i];
+    sgx += static_cast<double>(gy[i]) * x[i];
   }
 };
 

@@ -45,6 +45,7 @@ void combine_eval(const float* acts, const float* hits, float* y, int64_t n, uin
 void copy_strided(const float* src, int64_t src_stride, float* dst, int64_t dst_stride,
                   int64_t rows, int64_t len);
 void broadcast_rows(const float* v, float* dst, int64_t B, int64_t S);
+void fill(float* y, float value, int64_t n);
 void adam_step(const AdamScalars& s, float* p, const float* g, float* m, float* v, int64_t n);
 void affine_forward(const float* x, const float* g, const float* b, float* y, int64_t B, int64_t C,
                     int64_t S);

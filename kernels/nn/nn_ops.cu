@@ -8,6 +8,7 @@
 
 #include "kernels/cuda_check.cuh"
 #include "kernels/device_memory.hpp"
+#include "kernels/launch_stream.cuh"
 #include "kernels/nn/activations.hpp"
 #include "kernels/nn/batchnorm_math.hpp"
 #include "kernels/nn/gpu_ops.hpp"
@@ -109,12 +110,9 @@ __global__ void k_prelu_bwd_x(const float* x, const float* a, const float* gy, f
 __global__ void k_prelu_bwd_a(const float* x, const float* gy, float* ga, int64_t B, int64_t C,
                               int64_t S) {
   const int64_t c = blockIdx.x;
-  double acc = 0.0;
-  for (int64_t j = threadIdx.x; j < B * S; j += blockDim.x) {
-    const int64_t i = ((j / S) * C + c) * S + j % S;
-    acc += prelu_slope_grad(x[i], gy[i]);
-  }
-  acc = block_sum(acc);
+  PreluSlopeGradSum sum{x, gy};
+  channel_for_each(c, B, C, S, threadIdx.x, blockDim.x, sum);
+  const double acc = block_sum(sum.sum);
   if (threadIdx.x == 0) ga[c] += static_cast<float>(acc);
 }
 
@@ -258,6 +256,12 @@ __global__ void k_copy_strided(const float* src, int64_t ss, float* dst, int64_t
     dst[(i / len) * ds + i % len] = src[(i / len) * ss + i % len];
   }
 }
+__global__ void k_fill(float* y, float value, int64_t n) {
+  CALO_GRID_LOOP(i, n) {
+    y[i] = value;
+  }
+}
+
 __global__ void k_broadcast_rows(const float* v, float* dst, int64_t B, int64_t S) {
   CALO_GRID_LOOP(i, B * S) {
     dst[i] = v[i / S];
@@ -279,15 +283,9 @@ __global__ void k_affine_fwd(const float* x, const float* g, const float* b, flo
 __global__ void k_affine_bwd(const float* x, const float* g, const float* gy, float* gx, float* gg,
                              float* gb, int64_t B, int64_t C, int64_t S) {
   const int64_t c = blockIdx.x;
-  double sg = 0.0, sgx = 0.0;
-  for (int64_t j = threadIdx.x; j < B * S; j += blockDim.x) {
-    const int64_t i = ((j / S) * C + c) * S + j % S;
-    gx[i] = gy[i] * g[c];
-    sg += gy[i];
-    sgx += static_cast<double>(gy[i]) * x[i];
-  }
-  sg = block_sum(sg);
-  sgx = block_sum(sgx);
+  AffineBackward back{x, gy, gx, g[c]};
+  channel_for_each(c, B, C, S, threadIdx.x, blockDim.x, back);
+  const double sg = block_sum(back.sg), sgx = block_sum(back.sgx);
   if (threadIdx.x == 0) {
     gg[c] += static_cast<float>(sgx);
     gb[c] += static_cast<float>(sg);
@@ -296,21 +294,19 @@ __global__ void k_affine_bwd(const float* x, const float* g, const float* gy, fl
 
 constexpr int kLossBlocks = 128;
 
+// The loss kernels' per-block partial sums: a pooled device block (no cudaMalloc per loss), brought
+// to the host in one counted download and summed there in block order.
 double finish_partials(double* part) {
   std::vector<double> host(kLossBlocks);
-  count_transfer(false, kLossBlocks * sizeof(double));
-  CALO_CUDA_CHECK(
-      cudaMemcpy(host.data(), part, kLossBlocks * sizeof(double), cudaMemcpyDeviceToHost));
-  CALO_CUDA_CHECK(cudaFree(part));
+  copy_device_to_host(host.data(), part, kLossBlocks * sizeof(double));
+  device_free(part);
   double s = 0.0;
   for (double v : host) s += v;
   return s;
 }
 
 double* alloc_partials() {
-  double* part = nullptr;
-  CALO_CUDA_CHECK(cudaMalloc(&part, kLossBlocks * sizeof(double)));
-  return part;
+  return static_cast<double*>(device_malloc(kLossBlocks * sizeof(double)));
 }
 
 }  // namespace
@@ -319,8 +315,11 @@ void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const 
           const float* B, float beta, float* C) {
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T.
   const int lda = static_cast<int>(ta ? M : K), ldb = static_cast<int>(tb ? K : N);
+  cublasHandle_t handle = cublas();
+  if (cublasSetStream(handle, launch_stream()) != CUBLAS_STATUS_SUCCESS)
+    raise_error("cublasSetStream failed");
   const cublasStatus_t st =
-      cublasSgemm(cublas(), tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
+      cublasSgemm(handle, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
                   static_cast<int>(N), static_cast<int>(M), static_cast<int>(K), &alpha, B, ldb, A,
                   lda, &beta, C, static_cast<int>(N));
   if (st != CUBLAS_STATUS_SUCCESS)
@@ -330,103 +329,104 @@ void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const 
 void im2col(const ConvGeom& g, const float* x, float* col) {
   const int64_t rows = static_cast<int64_t>(g.C) * g.kd * g.kh * g.kw,
                 cols = static_cast<int64_t>(g.Do) * g.Ho * g.Wo;
-  k_im2col<<<blocks_for(rows * cols), kThreads>>>(g, x, col, rows, cols);
+  k_im2col<<<blocks_for(rows * cols), kThreads, 0, launch_stream()>>>(g, x, col, rows, cols);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void col2im(const ConvGeom& g, const float* col, float* x) {
   const int64_t rows = static_cast<int64_t>(g.C) * g.kd * g.kh * g.kw,
                 cols = static_cast<int64_t>(g.Do) * g.Ho * g.Wo;
-  k_col2im<<<blocks_for(rows * cols), kThreads>>>(g, col, x, rows, cols);
+  k_col2im<<<blocks_for(rows * cols), kThreads, 0, launch_stream()>>>(g, col, x, rows, cols);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void add_channel_bias(float* y, const float* bias, int64_t B, int64_t C, int64_t S) {
-  k_add_bias<<<blocks_for(B * C * S), kThreads>>>(y, bias, B, C, S);
+  k_add_bias<<<blocks_for(B * C * S), kThreads, 0, launch_stream()>>>(y, bias, B, C, S);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void channel_sum_acc(const float* gy, float* gbias, int64_t B, int64_t C, int64_t S) {
-  k_channel_sum<<<static_cast<unsigned>(C), kThreads>>>(gy, gbias, B, C, S);
+  k_channel_sum<<<static_cast<unsigned>(C), kThreads, 0, launch_stream()>>>(gy, gbias, B, C, S);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void unary_forward(int op, float param, const float* x, float* y, int64_t n) {
-  k_unary_fwd<<<blocks_for(n), kThreads>>>(op, param, x, y, n);
+  k_unary_fwd<<<blocks_for(n), kThreads, 0, launch_stream()>>>(op, param, x, y, n);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void unary_backward(int op, float param, const float* saved, const float* gy, float* gx,
                     int64_t n) {
-  k_unary_bwd<<<blocks_for(n), kThreads>>>(op, param, saved, gy, gx, n);
+  k_unary_bwd<<<blocks_for(n), kThreads, 0, launch_stream()>>>(op, param, saved, gy, gx, n);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void prelu_forward(const float* x, const float* a, float* y, int64_t B, int64_t C, int64_t S) {
-  k_prelu_fwd<<<blocks_for(B * C * S), kThreads>>>(x, a, y, B, C, S);
+  k_prelu_fwd<<<blocks_for(B * C * S), kThreads, 0, launch_stream()>>>(x, a, y, B, C, S);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void prelu_backward(const float* x, const float* a, const float* gy, float* gx, float* ga,
                     int64_t B, int64_t C, int64_t S) {
-  k_prelu_bwd_x<<<blocks_for(B * C * S), kThreads>>>(x, a, gy, gx, B, C, S);
+  k_prelu_bwd_x<<<blocks_for(B * C * S), kThreads, 0, launch_stream()>>>(x, a, gy, gx, B, C, S);
   CALO_CUDA_CHECK_LAUNCH();
-  k_prelu_bwd_a<<<static_cast<unsigned>(C), kThreads>>>(x, gy, ga, B, C, S);
+  k_prelu_bwd_a<<<static_cast<unsigned>(C), kThreads, 0, launch_stream()>>>(x, gy, ga, B, C, S);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void batchnorm_forward(const float* x, const float* gamma, const float* beta, float* y, float* xhat,
                        float* mean, float* inv_std, float* var_unbiased, bool use_batch_stats,
                        float eps, int64_t B, int64_t C, int64_t S) {
-  k_bn_fwd<<<static_cast<unsigned>(C), kThreads>>>(x, gamma, beta, y, xhat, mean, inv_std,
-                                                   var_unbiased, use_batch_stats, eps, B, C, S);
+  k_bn_fwd<<<static_cast<unsigned>(C), kThreads, 0, launch_stream()>>>(
+      x, gamma, beta, y, xhat, mean, inv_std, var_unbiased, use_batch_stats, eps, B, C, S);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void batchnorm_backward(const float* gy, const float* xhat, const float* gamma,
                         const float* inv_std, float* gx, float* ggamma, float* gbeta,
                         bool batch_stats, int64_t B, int64_t C, int64_t S) {
-  k_bn_bwd<<<static_cast<unsigned>(C), kThreads>>>(gy, xhat, gamma, inv_std, gx, ggamma, gbeta,
-                                                   batch_stats, B, C, S);
+  k_bn_bwd<<<static_cast<unsigned>(C), kThreads, 0, launch_stream()>>>(
+      gy, xhat, gamma, inv_std, gx, ggamma, gbeta, batch_stats, B, C, S);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void lerp_inplace(float* running, const float* batch, float momentum, int64_t n) {
-  k_lerp<<<blocks_for(n), kThreads>>>(running, batch, momentum, n);
+  k_lerp<<<blocks_for(n), kThreads, 0, launch_stream()>>>(running, batch, momentum, n);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void gumbel_forward(const float* logits, float* y, int64_t n, float beta, bool training,
                     uint64_t seed, uint64_t stream, uint64_t offset) {
-  k_gumbel_fwd<<<blocks_for(n), kThreads>>>(logits, y, n, beta, training, seed, stream, offset);
+  k_gumbel_fwd<<<blocks_for(n), kThreads, 0, launch_stream()>>>(logits, y, n, beta, training, seed,
+                                                                stream, offset);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void gumbel_backward(const float* gy, const float* y, float* gx, int64_t n, float beta) {
-  k_gumbel_bwd<<<blocks_for(n), kThreads>>>(gy, y, gx, n, beta);
+  k_gumbel_bwd<<<blocks_for(n), kThreads, 0, launch_stream()>>>(gy, y, gx, n, beta);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void add_inplace(float* y, const float* x, int64_t n) {
-  k_add_inplace<<<blocks_for(n), kThreads>>>(y, x, n);
+  k_add_inplace<<<blocks_for(n), kThreads, 0, launch_stream()>>>(y, x, n);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void hit_target(const float* u, float* t, int64_t n) {
-  k_hit_target<<<blocks_for(n), kThreads>>>(u, t, n);
+  k_hit_target<<<blocks_for(n), kThreads, 0, launch_stream()>>>(u, t, n);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 double wmse_sum(const float* u, const float* uhat, float* grad, int64_t n, float w, float scale) {
   double* part = alloc_partials();
-  k_wmse<<<kLossBlocks, kThreads>>>(u, uhat, grad, n, w, scale, part);
+  k_wmse<<<kLossBlocks, kThreads, 0, launch_stream()>>>(u, uhat, grad, n, w, scale, part);
   CALO_CUDA_CHECK_LAUNCH();
   return finish_partials(part);
 }
 
 double bce_sum(const float* logits, const float* targets, float* grad, int64_t n, float scale) {
   double* part = alloc_partials();
-  k_bce<<<kLossBlocks, kThreads>>>(logits, targets, grad, n, scale, part);
+  k_bce<<<kLossBlocks, kThreads, 0, launch_stream()>>>(logits, targets, grad, n, scale, part);
   CALO_CUDA_CHECK_LAUNCH();
   return finish_partials(part);
 }
@@ -434,7 +434,8 @@ double bce_sum(const float* logits, const float* targets, float* grad, int64_t n
 double kl_entropy_sum(const float* logits, const float* z, float* grad_logits, float* grad_z,
                       int64_t n, double scale) {
   double* part = alloc_partials();
-  k_kl_entropy<<<kLossBlocks, kThreads>>>(logits, z, grad_logits, grad_z, n, scale, part);
+  k_kl_entropy<<<kLossBlocks, kThreads, 0, launch_stream()>>>(logits, z, grad_logits, grad_z, n,
+                                                              scale, part);
   CALO_CUDA_CHECK_LAUNCH();
   return finish_partials(part);
 }
@@ -442,53 +443,63 @@ double kl_entropy_sum(const float* logits, const float* z, float* grad_logits, f
 double kl_energy_sum(const float* z, const float* f, const float* bias, float* grad_z, int64_t rows,
                      int64_t n, double scale) {
   double* part = alloc_partials();
-  k_kl_energy<<<kLossBlocks, kThreads>>>(z, f, bias, grad_z, rows * n, n, scale, part);
+  k_kl_energy<<<kLossBlocks, kThreads, 0, launch_stream()>>>(z, f, bias, grad_z, rows * n, n, scale,
+                                                             part);
   CALO_CUDA_CHECK_LAUNCH();
   return finish_partials(part);
 }
 
 void combine_train(const float* acts, const float* u_true, float* y, int64_t n, float slope) {
-  k_combine_train<<<blocks_for(n), kThreads>>>(acts, u_true, y, n, slope);
+  k_combine_train<<<blocks_for(n), kThreads, 0, launch_stream()>>>(acts, u_true, y, n, slope);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void combine_train_backward(const float* gy, const float* acts, const float* u_true, float* gx,
                             int64_t n, float slope) {
-  k_combine_train_bwd<<<blocks_for(n), kThreads>>>(gy, acts, u_true, gx, n, slope);
+  k_combine_train_bwd<<<blocks_for(n), kThreads, 0, launch_stream()>>>(gy, acts, u_true, gx, n,
+                                                                       slope);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void combine_eval(const float* acts, const float* hits, float* y, int64_t n, uint64_t seed,
                   uint64_t stream, uint64_t offset) {
-  k_combine_eval<<<blocks_for(n), kThreads>>>(acts, hits, y, n, seed, stream, offset);
+  k_combine_eval<<<blocks_for(n), kThreads, 0, launch_stream()>>>(acts, hits, y, n, seed, stream,
+                                                                  offset);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void copy_strided(const float* src, int64_t src_stride, float* dst, int64_t dst_stride,
                   int64_t rows, int64_t len) {
-  k_copy_strided<<<blocks_for(rows * len), kThreads>>>(src, src_stride, dst, dst_stride, rows, len);
+  k_copy_strided<<<blocks_for(rows * len), kThreads, 0, launch_stream()>>>(src, src_stride, dst,
+                                                                           dst_stride, rows, len);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void broadcast_rows(const float* v, float* dst, int64_t B, int64_t S) {
-  k_broadcast_rows<<<blocks_for(B * S), kThreads>>>(v, dst, B, S);
+  k_broadcast_rows<<<blocks_for(B * S), kThreads, 0, launch_stream()>>>(v, dst, B, S);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void fill(float* y, float value, int64_t n) {
+  k_fill<<<blocks_for(n), kThreads, 0, launch_stream()>>>(y, value, n);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void adam_step(const AdamScalars& s, float* p, const float* g, float* m, float* v, int64_t n) {
-  k_adam<<<blocks_for(n), kThreads>>>(s, p, g, m, v, n);
+  k_adam<<<blocks_for(n), kThreads, 0, launch_stream()>>>(s, p, g, m, v, n);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void affine_forward(const float* x, const float* g, const float* b, float* y, int64_t B, int64_t C,
                     int64_t S) {
-  k_affine_fwd<<<blocks_for(B * C * S), kThreads>>>(x, g, b, y, B, C, S);
+  k_affine_fwd<<<blocks_for(B * C * S), kThreads, 0, launch_stream()>>>(x, g, b, y, B, C, S);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void affine_backward(const float* x, const float* g, const float* gy, float* gx, float* gg,
                      float* gb, int64_t B, int64_t C, int64_t S) {
-  k_affine_bwd<<<static_cast<unsigned>(C), kThreads>>>(x, g, gy, gx, gg, gb, B, C, S);
+  k_affine_bwd<<<static_cast<unsigned>(C), kThreads, 0, launch_stream()>>>(x, g, gy, gx, gg, gb, B,
+                                                                           C, S);
   CALO_CUDA_CHECK_LAUNCH();
 }
 

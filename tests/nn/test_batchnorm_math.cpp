@@ -1,7 +1,8 @@
 // The BatchNorm and channel-reduction functions of kernels/nn/batchnorm_math.hpp (called by the CPU
 // ops, sync-BN and the CUDA kernels) against an exact long-double computation, walked both the CPU
 // way (first 0, step 1) and the way a CUDA block walks them (thread t of T, then a sum of the
-// partials). The GPU-vs-CPU comparison of the kernels is GpuLayers.BatchNormAndSequential.
+// partials). The GPU-vs-CPU comparison of the kernels is GpuLayers.BatchNormAndSequential (PReLU in
+// GpuLayers.ConvTransposeLinearActivations, the channel affine through GroupNorm1).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -130,6 +131,90 @@ TEST(BatchNormMath, ChannelSumAccumulatesOverBatchAndPositions) {
     for (int64_t b = 0; b < B; ++b)
       for (int64_t s = 0; s < S; ++s) want += gy[size_t((b * C + c) * S + s)];
     EXPECT_FLOAT_EQ(gbias[size_t(c)], float(want));
+  }
+}
+
+// Sums a functor's partials over `threads` strided walks of channel c, as a CUDA block does (one
+// walk per thread, then the partials added).
+template <class F, class Make>
+std::vector<F> walk(int64_t c, int64_t threads, Make make) {
+  std::vector<F> parts;
+  for (int64_t t = 0; t < threads; ++t) {
+    parts.push_back(make());
+    channel_for_each(c, B, C, S, t, threads, parts.back());
+  }
+  return parts;
+}
+
+// PReLU's slope gradient sum_{b,s} gy * (x > 0 ? 0 : x) per channel (float products, summed in
+// long double): the functor both walks and the CPU op (which adds into the existing gradient); the
+// op's input gradient too.
+TEST(BatchNormMath, PreluSlopeGradientMatchesTheExactSumBothWalks) {
+  const std::vector<float> x = values(11, 0.3f), gy = values(13, 0.0f);
+  const std::vector<float> a = {0.25f, -0.1f, 0.6f};
+  std::vector<float> gx(x.size()), ga = {0.5f, 0.0f, -2.0f};
+  ops::prelu_backward(Backend::cpu, x.data(), a.data(), gy.data(), gx.data(), ga.data(), B, C, S);
+  int negatives = 0;
+  for (int64_t c = 0; c < C; ++c) {
+    long double want = 0;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t s = 0; s < S; ++s) {
+        const size_t i = size_t((b * C + c) * S + s);
+        negatives += x[i] <= 0.0f;
+        if (x[i] <= 0.0f) want += gy[i] * x[i];  // the product in float, as the op defines it
+        EXPECT_EQ(gx[i], gy[i] * (x[i] > 0.0f ? 1.0f : a[size_t(c)])) << i;
+      }
+    for (int64_t threads : {int64_t{1}, int64_t{8}}) {
+      long double got = 0;
+      for (const auto& p : walk<PreluSlopeGradSum>(c, threads, [&] {
+             return PreluSlopeGradSum{x.data(), gy.data()};
+           }))
+        got += p.sum;
+      EXPECT_NEAR(double(got), double(want), 1e-12) << "c " << c << " threads " << threads;
+    }
+    const float before[] = {0.5f, 0.0f, -2.0f};
+    EXPECT_FLOAT_EQ(ga[size_t(c)], float(before[c] + want)) << c;
+  }
+  EXPECT_GT(negatives, 20) << "the test data must reach the slope";
+}
+
+// The channel affine's backward: gx = gy * g[c], gb[c] += sum gy, gg[c] += sum gy * x, both walks
+// and the CPU op against long double.
+TEST(BatchNormMath, AffineBackwardMatchesTheExactSumsBothWalks) {
+  const std::vector<float> x = values(15, 1.0f), gy = values(17, 0.2f);
+  const std::vector<float> g = {1.5f, -0.75f, 0.1f};
+  std::vector<float> gx(x.size()), gg = {0.0f, 1.0f, 0.0f}, gb = {0.0f, 0.0f, 3.0f};
+  ops::affine_backward(Backend::cpu, x.data(), g.data(), gy.data(), gx.data(), gg.data(), gb.data(),
+                       B, C, S);
+  const float gg0[] = {0.0f, 1.0f, 0.0f}, gb0[] = {0.0f, 0.0f, 3.0f};
+  for (int64_t c = 0; c < C; ++c) {
+    long double sg = 0, sgx = 0;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t s = 0; s < S; ++s) {
+        const size_t i = size_t((b * C + c) * S + s);
+        sg += gy[i];
+        sgx += (long double)gy[i] * x[i];
+        EXPECT_EQ(gx[i], gy[i] * g[size_t(c)]) << i;
+      }
+    for (int64_t threads : {int64_t{1}, int64_t{8}}) {
+      std::vector<float> gx_walk(x.size(), -1.0f);
+      long double got_g = 0, got_gx = 0;
+      for (const auto& p : walk<AffineBackward>(c, threads, [&] {
+             return AffineBackward{x.data(), gy.data(), gx_walk.data(), g[size_t(c)]};
+           })) {
+        got_g += p.sg;
+        got_gx += p.sgx;
+      }
+      EXPECT_NEAR(double(got_g), double(sg), 1e-12) << "c " << c << " threads " << threads;
+      EXPECT_NEAR(double(got_gx), double(sgx), 1e-12) << "c " << c << " threads " << threads;
+      for (int64_t i = 0; i < B * C * S; ++i) {
+        if ((i / S) % C == c) {
+          ASSERT_EQ(gx_walk[size_t(i)], gx[size_t(i)]) << i;
+        }
+      }
+    }
+    EXPECT_FLOAT_EQ(gb[size_t(c)], float(gb0[c] + sg)) << c;
+    EXPECT_FLOAT_EQ(gg[size_t(c)], float(gg0[c] + sgx)) << c;
   }
 }
 
