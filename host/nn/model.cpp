@@ -458,7 +458,7 @@ Tensor Calo4pQVAE::decode(std::span<const uint8_t> states, std::span<const float
     if (tail) {  // the whole slice at once: the tail keeps no activation beyond one item per thread
       const Tensor x = dec_trunk_->forward_range(fc, 1, kTailFirst, false);
       const Tensor le = energy_column(e, backend_);
-      Tensor acts({m, kVoxels}), hits({m, kVoxels});
+      Tensor acts = Tensor::empty({m, kVoxels}), hits = Tensor::empty({m, kVoxels});
       tail->run(x.data(), le.data(), m, acts.data(), hits.data(), kVoxels);
       ops::combine_eval(backend_, acts.data(), hits.data(), u.data() + b0 * kVoxels, m * kVoxels,
                         seed, kDecodeStream, offset + uint64_t(b0) * uint64_t(kVoxels));
@@ -504,7 +504,7 @@ Tensor Calo4pQVAE::decode_heads(std::span<const uint8_t> states, std::span<const
   if (!tail) return run_decoder(zin, le, false);
   const int64_t B = static_cast<int64_t>(energies.size());
   const Tensor x = dec_trunk_->forward_range(zin, 0, kTailFirst, false);
-  Tensor out({B, 2, kLayers, kAlpha, kRadii});
+  Tensor out = Tensor::empty({B, 2, kLayers, kAlpha, kRadii});
   tail->run(x.data(), le.data(), B, out.data(), out.data() + kVoxels, 2 * kVoxels);
   return out;
 }

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ostream>
+#include <string>
 #include <vector>
 
 #include "host/nn/activations.hpp"
@@ -39,7 +41,11 @@ void set_uniform(Tensor& t, float lo, float hi, uint64_t seed) {
 struct ConvTCase {
   int ci, co;
   Dims3 in, k, s;
+  const char* name;
 };
+void PrintTo(const ConvTCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class ConvTransposeRows : public ::testing::TestWithParam<ConvTCase> {};
 
@@ -74,10 +80,12 @@ TEST_P(ConvTransposeRows, EqualsTheLayerForBothInputLayouts) {
 }
 
 // The decoder's three transposed convs (trunk up0 and the heads' k(4,2,4)) and an odd one.
-INSTANTIATE_TEST_SUITE_P(Shapes, ConvTransposeRows,
-                         ::testing::Values(ConvTCase{6, 5, {3, 2, 4}, {4, 2, 3}, {2, 2, 1}},
-                                           ConvTCase{9, 4, {4, 3, 3}, {4, 2, 4}, {2, 2, 1}},
-                                           ConvTCase{3, 17, {2, 3, 2}, {3, 1, 2}, {1, 3, 2}}));
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, ConvTransposeRows,
+    ::testing::Values(ConvTCase{6, 5, {3, 2, 4}, {4, 2, 3}, {2, 2, 1}, "Trunk"},
+                      ConvTCase{9, 4, {4, 3, 3}, {4, 2, 4}, {2, 2, 1}, "Head"},
+                      ConvTCase{3, 17, {2, 3, 2}, {3, 1, 2}, {1, 3, 2}, "Odd"}),
+    [](const ::testing::TestParamInfo<ConvTCase>& c) { return std::string(c.param.name); });
 
 TEST(DecoderTailCpu, BiasBatchNormPreluIsBitwiseTheThreeLayers) {
   const int64_t C = 19, S = 37;
