@@ -61,8 +61,7 @@ void bias_bn_prelu_rows(const ChannelAffinePrelu& p, float* y, int64_t rows, int
   for (int64_t r = 0; r < rows; ++r) {
     float* v = y + r * ld;
     for (int64_t c = 0; c < C; ++c) {
-      const float xhat = ((v[c] + b[c]) - m[c]) * is[c];
-      v[c] = leaky_relu_f(g[c] * xhat + be[c], a[c]);
+      v[c] = bn_prelu_eval_f(v[c] + b[c], m[c], is[c], g[c], be[c], a[c]);
     }
   }
 }

@@ -42,9 +42,17 @@ class DecoderTailCpu {
     float out_bias = 0.0f;
     Dims3 out_kernel;
   };
+  // Floats of one thread's scratch: the largest GEMM output, the trunk's output rows (with the
+  // energy column), the largest head activation.
+  struct ScratchLayout {
+    int64_t gemm = 0, body = 0, head = 0;
+  };
   DecoderTailCpu() = default;
-  void run_item(const float* x, float le, float* acts, float* hits,
-                std::vector<float>& scratch) const;
+  // ConvT + BatchNorm + PReLU at layers i, i+1, i+2 of `seq` as a stage, or nullopt.
+  static std::optional<Stage> stage_at(Sequential& seq, size_t i, Dims3 in, int64_t in_ch);
+  ScratchLayout scratch_layout() const;
+  void run_item(const float* x, float le, float* acts, float* hits, const ScratchLayout& l,
+                float* scratch) const;
 
   Stage trunk_;
   Head heads_[2];  // energy, hits

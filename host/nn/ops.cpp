@@ -200,10 +200,7 @@ void batchnorm_prelu_eval_inplace(float* x, const float* running_mean, const flo
     const float m = running_mean[c], istd = bn_inv_std(running_var[c], eps), g = gamma[c],
                 be = beta[c], a = slope[per_channel ? c : 0];
     float* p = x + bc * S;
-    for (int64_t s = 0; s < S; ++s) {
-      const float xhat = (p[s] - m) * istd;
-      p[s] = leaky_relu_f(g * xhat + be, a);
-    }
+    for (int64_t s = 0; s < S; ++s) p[s] = bn_prelu_eval_f(p[s], m, istd, g, be, a);
   }
 }
 

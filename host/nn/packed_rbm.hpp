@@ -27,8 +27,7 @@ class PackedRbm {
   uint64_t refreshes() const { return refreshes_; }
 
  private:
-  std::vector<float> held_;  // the values `tensor_` holds
-  bool present_ = false;
+  std::vector<float> held_;  // the values `tensor_` holds (empty: no copy yet)
   Tensor tensor_;
   uint64_t refreshes_ = 0;
 };

@@ -42,6 +42,17 @@ CALO_HD_INLINE float bn_grad_input(float gy, float xhat, float gamma, float inv_
   return gamma * inv_std * (gy - mg - xhat * mgx);
 }
 
+// BatchNorm's normalised value, and BatchNorm with fixed statistics followed by PReLU: the one
+// definition of the eval pair for the CPU fusion (host/nn/ops.cpp), the channels-last decoder tail
+// (host/nn/conv_channels_last.cpp) and BnNormalise, so all round alike.
+CALO_HD_INLINE float bn_xhat_f(float x, float mean, float inv_std) {
+  return (x - mean) * inv_std;
+}
+CALO_HD_INLINE float bn_prelu_eval_f(float x, float mean, float inv_std, float gamma, float beta,
+                                     float slope) {
+  return leaky_relu_f(gamma * bn_xhat_f(x, mean, inv_std) + beta, slope);
+}
+
 // Per-channel affine (GroupNorm scale and shift).
 CALO_HD_INLINE float channel_affine_f(float x, float g, float b) {
   return g * x + b;

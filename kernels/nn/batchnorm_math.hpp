@@ -108,7 +108,7 @@ struct BnNormalise {
   float* y;
   float mean, inv_std, gamma, beta;
   CALO_HD_INLINE void operator()(int64_t i) {
-    xhat[i] = (x[i] - mean) * inv_std;
+    xhat[i] = bn_xhat_f(x[i], mean, inv_std);
     y[i] = gamma * xhat[i] + beta;
   }
 };
