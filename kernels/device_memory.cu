@@ -46,9 +46,20 @@ cudaMemPool_t keeping_pool() {
   return pool;
 }
 
+// keeping_pool() for the current device, but its mutex and driver queries only the first time a
+// thread allocates on that device: not on every tensor of the hot path.
+void ensure_pool_keeps_memory() {
+  int dev = 0;
+  CALO_CUDA_CHECK(cudaGetDevice(&dev));
+  thread_local int configured_here = -1;
+  if (dev == configured_here) return;
+  keeping_pool();
+  configured_here = dev;
+}
+
 cudaError_t allocate(void** ptr, size_t bytes) {
   if (!use_pool()) return cudaMalloc(ptr, bytes);
-  keeping_pool();
+  ensure_pool_keeps_memory();
   return cudaMallocAsync(ptr, bytes, launch_stream());
 }
 
