@@ -1,26 +1,23 @@
 #pragma once
 // CD-k of the RBM prior with the data and the chains on the device (the CUDA training step). The
 // posterior stays where the encoder left it; the data rows and the chains' start states are built
-// there (kernels/rbm/cd.cu), the chains run there, and what comes back is the moment sums over the
-// RBM's couplings, 4n + (CSR entries) doubles for the data and again for the chains, from which
-// the host forms the same centred gradient as cd_k_gradient (samplers/rbm_learning.hpp).
+// there (kernels/rbm/cd.cu), the chains run there, and so are the moment sums over the RBM's
+// couplings. The *_update_device functions (training) apply the update on the device too
+// (samplers/device_rbm.hpp); the *_gradient_device ones bring the sums down and form the same
+// centred gradient as cd_k_gradient (samplers/rbm_learning.hpp) on the host.
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <vector>
 
 #include "kernels/rbm/moment_math.hpp"
+#include "samplers/device_rbm.hpp"
 #include "samplers/device_rbm_graph.hpp"
 #include "samplers/gibbs.hpp"
 #include "samplers/rbm.hpp"
 #include "samplers/rbm_learning.hpp"
 
 namespace calo {
-
-// Moment sums restricted to the couplings: mu per node and pair per CSR entry of the graph.
-struct CouplingMomentSums {
-  std::vector<double> mu, pair;
-};
 
 // CPU reference of the device sums: the same CALO_HD functions over `rows` rows of z.
 CouplingMomentSums coupling_moment_sums(const float* z, StateLayout layout, int64_t rows,
@@ -40,11 +37,23 @@ RbmGradient cd_k_gradient_device(const Rbm& rbm, const float* d_posterior,
                                  float beta = 1.0f,
                                  std::shared_ptr<DeviceRbmGraph> graph = nullptr);
 
+// cd_k_gradient_device with the update applied on the device: `prior`'s parameters step by lr
+// times the centred gradient (partition-0 bias fixed), and nothing comes to the host. `shape` is
+// the host copy of the prior: its size and graph (its parameters may be stale).
+void cd_k_update_device(DeviceRbm& prior, const Rbm& shape, const float* d_posterior,
+                        std::span<const float> energies, int batch, int k, uint64_t seed, float lr,
+                        float beta = 1.0f);
+
 // pcd_gradient with the data on the device: advances the persistent CUDA chains k sweeps under
 // the current RBM (set_rbm first, as pcd_gradient does) and returns the centred gradient of the
 // (energy code, posterior) rows against them. The chains' states stay on the device.
 RbmGradient pcd_gradient_device(const Rbm& rbm, BlockGibbsSampler& chains, const float* d_posterior,
                                 std::span<const float> energies, int batch, int k,
                                 float beta = 1.0f);
+// pcd_gradient_device with the update applied on the device (as cd_k_update_device); the chains
+// share `prior`'s graph (BlockGibbsSampler::share_device_graph(prior.graph())).
+void pcd_update_device(DeviceRbm& prior, BlockGibbsSampler& chains, const float* d_posterior,
+                       std::span<const float> energies, int batch, int k, float lr,
+                       float beta = 1.0f);
 
 }  // namespace calo

@@ -18,35 +18,6 @@ namespace {
 // Below this many updates per partition, threads cost more than they save (tiny test RBMs).
 constexpr int64_t kParallelMin = 1 << 15;
 
-BlockGibbsSampler::Sparse build_sparse(const Rbm& rbm) {
-  const int n = rbm.n(), N = 4 * n;
-  std::vector<std::vector<std::pair<int32_t, float>>> adj(static_cast<size_t>(N));
-  for (int k = 0; k < 6; ++k) {
-    const auto [p, q] = kRbmPairs[size_t(k)];
-    const auto& w = rbm.weights(p, q);
-    const auto& m = rbm.mask(p, q);
-    for (int i = 0; i < n; ++i)
-      for (int j = 0; j < n; ++j) {
-        const size_t e = size_t(i) * size_t(n) + size_t(j);
-        if (!m[e]) continue;
-        adj[size_t(p * n + i)].emplace_back(q * n + j, w[e]);
-        adj[size_t(q * n + j)].emplace_back(p * n + i, w[e]);
-      }
-  }
-  BlockGibbsSampler::Sparse s;
-  s.offsets.push_back(0);
-  for (int i = 0; i < N; ++i) {
-    std::sort(adj[size_t(i)].begin(), adj[size_t(i)].end());
-    for (const auto& [j, w] : adj[size_t(i)]) {
-      s.nbr.push_back(j);
-      s.w.push_back(w);
-    }
-    s.offsets.push_back(int32_t(s.nbr.size()));
-    s.bias.push_back(rbm.bias(i / n)[size_t(i % n)]);
-  }
-  return s;
-}
-
 }  // namespace
 
 BlockGibbsSampler::BlockGibbsSampler(const Rbm& rbm, int chains, uint64_t seed, GibbsPath path)
@@ -65,7 +36,7 @@ void BlockGibbsSampler::set_rbm(const Rbm& rbm) {
     fail_input("BlockGibbsSampler::set_rbm: RBM has n = {}, sampler was built for n = {}", rbm.n(),
                n_);
   rbm_ = &rbm;
-  sp_ = build_sparse(rbm);
+  sp_ = sparse_graph(rbm);
 }
 
 void BlockGibbsSampler::share_device_graph(std::shared_ptr<DeviceRbmGraph> graph) {

@@ -77,6 +77,29 @@ void Rbm::apply_mask() {
       if (!mask_[size_t(k)][i]) w_[size_t(k)][i] = 0.0f;
 }
 
+std::vector<float> Rbm::pack() const {
+  std::vector<float> packed;
+  packed.reserve(size_t(packed_rbm_size(n_)));
+  for (const auto& w : w_) packed.insert(packed.end(), w.begin(), w.end());
+  for (const auto& b : b_) packed.insert(packed.end(), b.begin(), b.end());
+  return packed;
+}
+
+void Rbm::unpack(std::span<const float> packed) {
+  if (int64_t(packed.size()) != packed_rbm_size(n_))
+    fail_input("Rbm::unpack: {} values, an RBM of {} nodes per partition packs into {}",
+               packed.size(), n_, packed_rbm_size(n_));
+  const size_t nn = size_t(n_) * size_t(n_);
+  for (size_t k = 0; k < 6; ++k)
+    for (size_t i = 0; i < nn; ++i)
+      if (!mask_[k][i] && packed[k * nn + i] != 0.0f)
+        fail_input("Rbm::unpack: coupling {} of pair {} is {} where this graph has no coupler", i,
+                   k, packed[k * nn + i]);
+  for (size_t k = 0; k < 6; ++k) std::copy_n(packed.begin() + long(k * nn), nn, w_[k].begin());
+  for (size_t p = 0; p < 4; ++p)
+    std::copy_n(packed.begin() + long(6 * nn + p * size_t(n_)), size_t(n_), b_[p].begin());
+}
+
 std::optional<std::pair<int, int>> Rbm::slot_of(int64_t qubit) const {
   const auto it = slot_.find(qubit);
   if (it == slot_.end()) return std::nullopt;

@@ -4,19 +4,17 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "host/topology/graph.hpp"
+#include "kernels/rbm/packed_layout.hpp"
 
 namespace calo {
 
-// pair index for (p<q): 0:01 1:02 2:03 3:12 4:13 5:23
-constexpr int rbm_pair_index(int p, int q) {
-  return p == 0 ? q - 1 : (p == 1 ? q + 1 : 5);
-}
 constexpr std::array<std::pair<int, int>, 6> kRbmPairs = {
     {{0, 1}, {0, 2}, {0, 3}, {1, 2}, {1, 3}, {2, 3}}};
 
@@ -48,6 +46,10 @@ class Rbm {
   std::optional<std::pair<int, int>> slot_of(int64_t qubit) const;
   // Zeroes masked weight entries (after an update).
   void apply_mask();
+  // The parameters as one flat array (kernels/rbm/packed_layout.hpp) and back; unpack checks the
+  // size and that masked couplings are 0 (a packed array made for another graph is an error).
+  std::vector<float> pack() const;
+  void unpack(std::span<const float> packed);
 
   // E(z) = -sum b.z - sum z_p W_pq z_q, z = 4n values in partition order
   double energy(const uint8_t* z) const;

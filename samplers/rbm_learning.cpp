@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "host/error.hpp"
+#include "kernels/rbm/centred_math.hpp"
 
 namespace calo {
 
@@ -136,12 +137,13 @@ RbmGradient centred_gradient(const Rbm& rbm, const RbmMoments& d, const RbmMomen
   check_nodes(rbm, m, "model");
   RbmGradient g = zero_gradient(rbm);
   const size_t n = size_t(rbm.n()), N = 4 * n;
-  auto clampmu = [](double v) { return std::clamp(v, 1e-4, 1.0 - 1e-4); };
+  // The pieces are the CALO_HD functions of kernels/rbm/centred_math.hpp, which the CSR and the
+  // CUDA update (samplers/device_rbm.hpp) run too.
   std::vector<double> mud(N), mum(N), off(N);
   for (size_t i = 0; i < N; ++i) {
-    mud[i] = clampmu(d.mu[i]);
-    mum[i] = clampmu(m.mu[i]);
-    off[i] = 0.5 * (mud[i] + mum[i]);
+    mud[i] = clamp_moment(d.mu[i]);
+    mum[i] = clamp_moment(m.mu[i]);
+    off[i] = centring_offset(d.mu[i], m.mu[i]);
   }
   std::array<std::vector<double>, 6> dw;
   for (int k = 0; k < 6; ++k) {
@@ -152,8 +154,8 @@ RbmGradient centred_gradient(const Rbm& rbm, const RbmMoments& d, const RbmMomen
       for (size_t j = 0; j < n; ++j) {
         if (!mask[i * n + j]) continue;
         const size_t a = size_t(p) * n + i, b = size_t(q) * n + j;
-        const double cd = (d.second[a * N + b] - d.mu[a] * d.mu[b]) * d.bessel;
-        const double cm = (m.second[a * N + b] - m.mu[a] * m.mu[b]) * m.bessel;
+        const double cd = centred_covariance(d.second[a * N + b], d.mu[a], d.mu[b], d.bessel);
+        const double cm = centred_covariance(m.second[a * N + b], m.mu[a], m.mu[b], m.bessel);
         dw[size_t(k)][i * n + j] = cd - cm;
         g.w[size_t(k)][i * n + j] = float(cd - cm);
       }
@@ -212,12 +214,12 @@ void apply_gradient(Rbm& rbm, const RbmGradient& g, float lr, bool update_bias0)
   for (int k = 0; k < 6; ++k) {
     const auto [p, q] = kRbmPairs[size_t(k)];
     auto& w = rbm.weights(p, q);
-    for (size_t i = 0; i < w.size(); ++i) w[i] += lr * g.w[size_t(k)][i];
+    for (size_t i = 0; i < w.size(); ++i) w[i] = sgd_ascent(w[i], lr, g.w[size_t(k)][i]);
   }
   rbm.apply_mask();
   for (int p = update_bias0 ? 0 : 1; p < 4; ++p) {
     auto& b = rbm.bias(p);
-    for (size_t i = 0; i < b.size(); ++i) b[i] += lr * g.b[size_t(p)][i];
+    for (size_t i = 0; i < b.size(); ++i) b[i] = sgd_ascent(b[i], lr, g.b[size_t(p)][i]);
   }
 }
 

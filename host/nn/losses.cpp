@@ -145,7 +145,8 @@ KlResult kl_terms(const Rbm& prior, std::span<const float> code, std::span<const
 }
 
 KlTensors kl_terms(const Rbm& prior, const Tensor& code, std::span<const Tensor> logits,
-                   std::span<const Tensor> z, bool gradients, float grad_scale, PackedRbm* packed) {
+                   std::span<const Tensor> z, bool gradients, float grad_scale, PackedRbm* packed,
+                   const float* packed_on_device) {
   const int64_t n = prior.n();
   const Backend where = code.backend();
   const int64_t B = code.rank() == 2 ? code.dim(0) : 0;
@@ -156,10 +157,13 @@ KlTensors kl_terms(const Rbm& prior, const Tensor& code, std::span<const Tensor>
   if (!ok)
     fail_input("kl_terms: code {} needs three (B, {}) logit and posterior tensors on its backend",
                shape_string(code.shape()), n);
-  // The prior's couplings and biases (host/nn/packed_rbm.hpp): the caller's copy, uploaded again
-  // only when the prior changed, or one made for this call.
+  if (packed_on_device && where != Backend::cuda)
+    fail("kl_terms: the prior's device parameters were given for tensors on {}", to_string(where));
+  // The prior's couplings and biases (host/nn/packed_rbm.hpp): already on the device, or the
+  // caller's copy, uploaded again only when the prior changed, or one made for this call.
   PackedRbm own;
-  const float* W = (packed ? *packed : own).on(prior, where).data();
+  const float* W =
+      packed_on_device ? packed_on_device : (packed ? *packed : own).on(prior, where).data();
   const float* bias = W + 6 * n * n;
 
   KlTensors r;

@@ -48,8 +48,10 @@ KlResult kl_terms(const Rbm& prior, std::span<const float> code, std::span<const
 
 // kl_terms on tensors of one backend (the CUDA training step keeps them on the device): code,
 // logits[k] and z[k] (k = partitions 1..3) are (B, n); the prior goes up in one copy, into
-// `packed` when given (which skips the copy while the prior is unchanged). Same values and
-// gradients as the span version (sums in another order: equal to rounding).
+// `packed` when given (which skips the copy while the prior is unchanged), or not at all when
+// `packed_on_device` holds its packed parameters already (kernels/rbm/packed_layout.hpp; then
+// `prior` gives only n). Same values and gradients as the span version (sums in another order:
+// equal to rounding).
 struct KlTensors {
   double entropy = 0.0, pos_energy = 0.0;
   std::array<Tensor, 3> grad_logits, grad_z;  // (B, n) each, empty unless gradients were asked for
@@ -57,7 +59,7 @@ struct KlTensors {
 class PackedRbm;
 KlTensors kl_terms(const Rbm& prior, const Tensor& code, std::span<const Tensor> logits,
                    std::span<const Tensor> z, bool gradients, float grad_scale = 1.0f,
-                   PackedRbm* packed = nullptr);
+                   PackedRbm* packed = nullptr, const float* packed_on_device = nullptr);
 
 // E_cond of one (possibly relaxed) state: code (n) and z (3n, partitions 1..3).
 double conditional_energy(const Rbm& prior, const float* code, const float* z);

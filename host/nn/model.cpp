@@ -271,7 +271,7 @@ Tensor Calo4pQVAE::decoder_backward(const Tensor& grad_out) {
 
 LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energies,
                                  const StepSchedule& sch, bool training, const Rbm* prior,
-                                 bool backprop) {
+                                 bool backprop, const float* prior_on_device) {
   const StreamScope on_stream(stream_);
   const int n = cfg_.n;
   const int64_t B = static_cast<int64_t>(energies.size());
@@ -285,6 +285,8 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
 
   if (prior && prior->n() != n)
     fail_input("model has {} nodes per partition but the RBM prior has {}", n, prior->n());
+  if (prior_on_device && !(prior && backend_ == Backend::cuda))
+    fail("train_step: a device prior needs its host shape and a model on CUDA");
   std::vector<Tensor> zeta;
   // The CUDA step keeps logits and posterior on the device (last_logits()/last_posterior() fetch).
   const bool on_device = backend_ == Backend::cuda;
@@ -344,9 +346,9 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
   if (prior && on_device) {
     const Tensor code =
         Tensor::from_host({B, n}, LatentLayout(n).float_codes(energies)).to(backend_);
-    KlTensors kl =
-        kl_terms(*prior, code, std::span<const Tensor>(device_latents_.data(), 3),
-                 std::span<const Tensor>(zeta.data(), 3), kl_grads, kl_weight, &kl_prior_);
+    KlTensors kl = kl_terms(*prior, code, std::span<const Tensor>(device_latents_.data(), 3),
+                            std::span<const Tensor>(zeta.data(), 3), kl_grads, kl_weight,
+                            &kl_prior_, prior_on_device);
     terms.entropy = kl.entropy;
     terms.pos_energy = kl.pos_energy;
     kl_gz = std::move(kl.grad_z);

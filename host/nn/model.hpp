@@ -87,9 +87,12 @@ class Calo4pQVAE {
   // gradients are computed and the posterior is a hard Bernoulli sample. With a prior the KL terms
   // are computed (and, weighted by s.kl_weight, back-propagated into the encoder; the RBM itself
   // gets no gradient here). backprop=false (frozen encoder/decoder) runs the training-mode forward
-  // only: relaxed posterior and loss terms, no gradients.
+  // only: relaxed posterior and loss terms, no gradients. On CUDA, prior_on_device (the packed
+  // parameters of samplers/device_rbm.hpp, which the trainer keeps on the device) replaces the
+  // prior's values; `prior` then gives only its size.
   LossTerms train_step(const Tensor& u, std::span<const float> energies, const StepSchedule& s,
-                       bool training, const Rbm* prior = nullptr, bool backprop = true);
+                       bool training, const Rbm* prior = nullptr, bool backprop = true,
+                       const float* prior_on_device = nullptr);
 
   // Posterior partitions 1..3 of the last train_step (B x 3n, relaxed in training), host floats.
   // On the GPU they stay on the device until asked for here (one download per call after a step).

@@ -13,8 +13,6 @@
 
 namespace calo::nn {
 
-std::vector<float> pack_rbm(const Rbm& prior);
-
 // Whether the copy made from `held` (nullptr: none yet) must be replaced to equal `next`: the
 // sizes or any value's bits differ (so a NaN, or -0 against 0, counts as a change too).
 bool packed_rbm_changed(const std::vector<float>* held, std::span<const float> next);

@@ -470,9 +470,6 @@ TrainResult train(const TrainOptions& opt) {
   // ranks the chains run on the CPU path, which draws the same numbers.
   const GibbsPath gibbs_path =
       opt.backend == Backend::cuda && K == 1 ? GibbsPath::cuda : GibbsPath::cpu_sparse;
-  // The per-batch samplers share the RBM's device graph: topology once, parameters per update.
-  const auto rbm_graph =
-      gibbs_path == GibbsPath::cuda ? std::make_shared<DeviceRbmGraph>() : nullptr;
   const RowRange my_examples = rank_rows({0, B}, rank, K);  // this rank's slice of every batch
 
   TrainResult result;
@@ -514,12 +511,29 @@ TrainResult train(const TrainOptions& opt) {
     spdlog::info("resuming from '{}' at epoch {} batch {}{}", ck_dir, start_epoch + 1, next_batch,
                  K > 1 ? fmt::format(" on {} ranks", K) : "");
   }
+  // CUDA, one rank: the prior's parameters live on the device (samplers/device_rbm.hpp), where
+  // the KL terms read them and the learning update writes them; `prior` is brought up to date
+  // from there only for checkpoints, the epoch's files and its diagnostics. The per-batch
+  // samplers share its graph.
+  std::unique_ptr<DeviceRbm> device_prior;
+  std::shared_ptr<DeviceRbmGraph> rbm_graph;
+  if (gibbs_path == GibbsPath::cuda) {
+    device_prior = std::make_unique<DeviceRbm>(prior);
+    rbm_graph = device_prior->graph();
+  }
+  bool host_prior_stale = false;
+  auto sync_host_prior = [&] {
+    if (device_prior && host_prior_stale) device_prior->download_to(prior);
+    host_prior_stale = false;
+  };
+  const float* prior_on_device = device_prior ? device_prior->packed() : nullptr;
 
   auto save = [&](int epoch, int64_t nb, double smse, double sbce, double sent, double spos,
                   double secs) {
     // Every rank holds the same parameters; the persistent chains are gathered from the ranks'
     // windows (a collective: every rank calls save), then rank 0 alone writes.
     std::vector<uint8_t> all_chains;
+    sync_host_prior();
     if (pcd_device) pcd_chains = pcd_device->states();
     if (!pcd_chains.empty())
       all_chains = K == 1
@@ -544,6 +558,7 @@ TrainResult train(const TrainOptions& opt) {
   // The files beside the checkpoint, rewritten after every epoch.
   auto write_outputs = [&] {
     if (!root) return;
+    sync_host_prior();
     prior.save((fs::path(opt.out_dir) / "rbm.h5").string());  // for calo_qpu_calibrate
     write_text_atomically((fs::path(opt.out_dir) / "topology.txt").string(),
                           tc.prior.topology + "\n");
@@ -591,7 +606,7 @@ TrainResult train(const TrainOptions& opt) {
       std::vector<Tensor> kept;
       if (frozen)
         for (Buffer& buf : model.buffers()) kept.push_back(buf.value->clone());
-      LossTerms t = model.train_step(batch.u, batch.e, sch, true, &prior, !frozen);
+      LossTerms t = model.train_step(batch.u, batch.e, sch, true, &prior, !frozen, prior_on_device);
       if (K > 1) {  // shard means -> global batch means (rank 0 logs them)
         std::vector<double> s{t.mse * Bl, t.bce * Bl, t.entropy * Bl, t.pos_energy * Bl};
         comm.allreduce_sum(s);
@@ -617,8 +632,9 @@ TrainResult train(const TrainOptions& opt) {
       // CUDA, one rank: the posterior stays on the device (samplers/cd_device.hpp); only the
       // first PCD batch, whose chains start at the data's bits, brings it to the host.
       const bool pcd = frozen || tc.prior.persistent;
-      const Tensor* device_post =
-          K == 1 && gibbs_path == GibbsPath::cuda ? model.last_posterior_on_device() : nullptr;
+      const Tensor* device_post = device_prior ? model.last_posterior_on_device() : nullptr;
+      if (device_prior && !device_post)
+        fail("the CUDA training step left no posterior on the device for the RBM update");
       const std::vector<float> pdata =
           device_post && !(pcd && pcd_chains.empty())
               ? std::vector<float>()
@@ -626,11 +642,12 @@ TrainResult train(const TrainOptions& opt) {
       const uint64_t rbm_seed = tc.prior.seed ^ (sch.step * 0x9E3779B97F4A7C15ull);
       // With several ranks each runs the chains of its examples (numbered globally, so the draws
       // are those of one process) and the moments are summed over the ranks.
+      const float rbm_lr = static_cast<float>(tc.prior.learning_rate);
       RbmGradient g;
       if (!pcd) {
-        if (device_post) {
-          g = cd_k_gradient_device(prior, device_post->data(), batch.e, Bl, tc.prior.cd_sweeps,
-                                   rbm_seed, 1.0f, rbm_graph);
+        if (device_prior) {
+          cd_k_update_device(*device_prior, prior, device_post->data(), batch.e, Bl,
+                             tc.prior.cd_sweeps, rbm_seed, rbm_lr);
         } else if (K == 1) {
           g = cd_k_gradient(prior, pdata, Bl, tc.prior.cd_sweeps, rbm_seed, gibbs_path, 1.0f,
                             rbm_graph);
@@ -649,7 +666,7 @@ TrainResult train(const TrainOptions& opt) {
           pcd_chains.resize(pdata.size());
           for (size_t i = 0; i < pdata.size(); ++i) pcd_chains[i] = pdata[i] > 0.5f ? 1 : 0;
         }
-        if (device_post) {  // the chains stay on the device; each batch draws as a fresh sampler
+        if (device_prior) {  // the chains stay on the device; each batch draws as a fresh sampler
           if (!pcd_device) {
             pcd_device = std::make_unique<BlockGibbsSampler>(prior, Bl, 0, gibbs_path);
             pcd_device->share_device_graph(rbm_graph);
@@ -657,8 +674,8 @@ TrainResult train(const TrainOptions& opt) {
           }
           pcd_device->restart_draws(rbm_seed ^ kPcdSeedTag);
           pcd_device->clamp_energies(batch.e);
-          g = pcd_gradient_device(prior, *pcd_device, device_post->data(), batch.e, Bl,
-                                  tc.prior.cd_sweeps);
+          pcd_update_device(*device_prior, *pcd_device, device_post->data(), batch.e, Bl,
+                            tc.prior.cd_sweeps, rbm_lr);
         } else {
           BlockGibbsSampler chains(prior, Bl, rbm_seed ^ kPcdSeedTag, gibbs_path);
           chains.share_device_graph(rbm_graph);
@@ -677,7 +694,10 @@ TrainResult train(const TrainOptions& opt) {
           pcd_chains = chains.states();
         }
       }
-      apply_gradient(prior, g, static_cast<float>(tc.prior.learning_rate), false);
+      if (device_prior)
+        host_prior_stale = true;  // updated on the device
+      else
+        apply_gradient(prior, g, rbm_lr, false);
       sum_mse += t.mse;
       sum_bce += t.bce;
       sum_ent += t.entropy;
@@ -745,7 +765,7 @@ TrainResult train(const TrainOptions& opt) {
       vs.global_batch = 0;  // one process's batch: no shard
       vs.first_example = 0;
       vs.step = (uint64_t{1} << 40) + static_cast<uint64_t>(first);
-      const LossTerms t = model.train_step(vb.u, vb.e, vs, false, &prior);
+      const LossTerms t = model.train_step(vb.u, vb.e, vs, false, &prior, true, prior_on_device);
       if (first < diag_rows) {
         const int64_t take = std::min<int64_t>(cnt, diag_rows - first);
         const size_t units = size_t(take) * units_per, at = size_t(first) * units_per;
@@ -784,6 +804,7 @@ TrainResult train(const TrainOptions& opt) {
     m.val_entropy = vent / double(vrows);
     m.val_pos_energy = vpos / double(vrows);
     m.kl_weight = sch.kl_weight;
+    sync_host_prior();
     if (root) {  // diagnostics for the log (the prior samples cost; the other ranks go on)
       const int64_t Bd = static_cast<int64_t>(diag_energies.size());
       const PosteriorStats ps = posterior_stats(diag_logits, diag_samples, Bd, 3 * tc.model.n);

@@ -2,6 +2,7 @@
 // over the RBM's couplings. Each thread runs a CALO_HD function of kernels/rbm/moment_math.hpp,
 // the same the CPU reference (samplers/cd_device.cpp) runs.
 #include "kernels/cuda_check.cuh"
+#include "kernels/launch_stream.cuh"
 #include "kernels/rbm/cd_launch.hpp"
 #include "kernels/rbm/moment_math.hpp"
 
@@ -48,7 +49,7 @@ void launch_moment_sums(const T* z, int64_t row_stride, int64_t node_stride, int
                         int num_nodes, const int32_t* offsets, const int32_t* nbr, double* mu,
                         double* pair) {
   if (num_nodes == 0) return;
-  k_moment_sums<T><<<static_cast<unsigned>(num_nodes), kEntryThreads>>>(
+  k_moment_sums<T><<<static_cast<unsigned>(num_nodes), kEntryThreads, 0, launch_stream()>>>(
       z, StateLayout{row_stride, node_stride}, rows, offsets, nbr, mu, pair);
   CALO_CUDA_CHECK_LAUNCH();
 }
@@ -60,8 +61,8 @@ void prior_data_cuda(const float* posterior, const float* energies, int64_t rows
   const int64_t total = rows * 4 * n;
   if (total == 0) return;
   const int64_t blocks = (total + kThreads - 1) / kThreads;
-  k_prior_data<<<static_cast<unsigned>(blocks < 65535 ? blocks : 65535), kThreads>>>(
-      posterior, energies, rows, n, data, chains);
+  k_prior_data<<<static_cast<unsigned>(blocks < 65535 ? blocks : 65535), kThreads, 0,
+                 launch_stream()>>>(posterior, energies, rows, n, data, chains);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
@@ -69,8 +70,8 @@ void clamp_energy_codes_cuda(uint8_t* chains_node_major, const float* energies, 
   const int64_t total = static_cast<int64_t>(n) * chains;
   if (total == 0) return;
   const int64_t blocks = (total + kThreads - 1) / kThreads;
-  k_clamp_energy_codes<<<static_cast<unsigned>(blocks < 65535 ? blocks : 65535), kThreads>>>(
-      chains_node_major, energies, n, chains);
+  k_clamp_energy_codes<<<static_cast<unsigned>(blocks < 65535 ? blocks : 65535), kThreads, 0,
+                         launch_stream()>>>(chains_node_major, energies, n, chains);
   CALO_CUDA_CHECK_LAUNCH();
 }
 

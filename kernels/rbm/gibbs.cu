@@ -2,10 +2,13 @@
 // contiguous chains. When chains % 4 == 0 (and the window's first chain and total are multiples of
 // 4) a thread updates four consecutive chains of one node from one Philox block (the four words
 // gibbs_uniform assigns them); otherwise one chain per thread.
-// Field, update rule and RNG are the CALO_HD functions the CPU path runs.
+// Field, update rule and RNG are the CALO_HD functions the CPU path runs. The launches go to the
+// calling thread's current stream (kernels/launch_stream.cuh), the model's in training and
+// generation.
 #include <cuda_runtime.h>
 
 #include "kernels/cuda_check.cuh"
+#include "kernels/launch_stream.cuh"
 #include "kernels/rbm/gibbs_launch.hpp"
 #include "kernels/rbm/gibbs_math.hpp"
 
@@ -54,16 +57,17 @@ void gibbs_sweeps_cuda(const int32_t* offsets, const int32_t* nbr, const float* 
     for (int p = 1; p < 4; ++p) {
       const uint64_t sweep = first_sweep + uint64_t(s);
       if (quad)
-        gibbs_partition_kernel4<<<blocks, threads>>>(offsets, nbr, w, bias, z, p * n, n, 4 * n,
-                                                     chains, seed, sweep, beta, first_chain,
-                                                     total_chains);
+        gibbs_partition_kernel4<<<blocks, threads, 0, launch_stream()>>>(
+            offsets, nbr, w, bias, z, p * n, n, 4 * n, chains, seed, sweep, beta, first_chain,
+            total_chains);
       else
-        gibbs_partition_kernel<<<blocks, threads>>>(offsets, nbr, w, bias, z, p * n, n, 4 * n,
-                                                    chains, seed, sweep, beta, first_chain,
-                                                    total_chains);
+        gibbs_partition_kernel<<<blocks, threads, 0, launch_stream()>>>(
+            offsets, nbr, w, bias, z, p * n, n, 4 * n, chains, seed, sweep, beta, first_chain,
+            total_chains);
       CALO_CUDA_CHECK_LAUNCH();
     }
-  CALO_CUDA_CHECK(cudaDeviceSynchronize());
+  // No synchronisation: whatever reads the states next (a kernel, or a download, which waits for
+  // its stream) is queued behind these launches on the same stream.
 }
 
 }  // namespace calo
