@@ -1,6 +1,7 @@
 // CUDA versions of the nn primitives (host/nn/ops.hpp). Every kernel calls the same CALO_HD
 // functions as the CPU loops in host/nn/ops.cpp, which are the reference they are tested against.
-// Reductions use fixed-size blocks and a fixed tree order, so results are deterministic.
+// Reductions use fixed-size blocks and a fixed tree order and col2im is a gather, so no kernel
+// uses atomics and results are deterministic.
 #include <cublas_v2.h>
 
 #include <string>
@@ -11,6 +12,7 @@
 #include "kernels/launch_stream.cuh"
 #include "kernels/nn/activations.hpp"
 #include "kernels/nn/batchnorm_math.hpp"
+#include "kernels/nn/col2im_gather.hpp"
 #include "kernels/nn/gpu_ops.hpp"
 #include "kernels/nn/kl_math.hpp"
 #include "kernels/philox.hpp"
@@ -56,17 +58,15 @@ __global__ void k_im2col(ConvGeom g, const float* x, float* col, int64_t rows, i
   }
 }
 
-__global__ void k_col2im(ConvGeom g, const float* col, float* x, int64_t rows, int64_t cols) {
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < rows * cols;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const int64_t s = conv_col_source(g, i / cols, i % cols);
-    if (s >= 0) atomicAdd(x + s, col[i]);
-  }
-}
-
 #define CALO_GRID_LOOP(i, n)                                                             \
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (n); \
        i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+
+// A thread per input element gathers what the scatter would add, in the CPU's order: no atomics,
+// so the result is the same on every run (and equals the CPU's).
+__global__ void k_col2im(ConvGeom g, const float* col, float* x, int64_t cols, int64_t n) {
+  CALO_GRID_LOOP(i, n) x[i] = col2im_gather(g, col, cols, i, x[i]);
+}
 
 __global__ void k_add_bias(float* y, const float* bias, int64_t B, int64_t C, int64_t S) {
   CALO_GRID_LOOP(i, B * C * S) {
@@ -334,9 +334,9 @@ void im2col(const ConvGeom& g, const float* x, float* col) {
 }
 
 void col2im(const ConvGeom& g, const float* col, float* x) {
-  const int64_t rows = static_cast<int64_t>(g.C) * g.kd * g.kh * g.kw,
-                cols = static_cast<int64_t>(g.Do) * g.Ho * g.Wo;
-  k_col2im<<<blocks_for(rows * cols), kThreads, 0, launch_stream()>>>(g, col, x, rows, cols);
+  const int64_t cols = static_cast<int64_t>(g.Do) * g.Ho * g.Wo;
+  const int64_t inputs = static_cast<int64_t>(g.C) * g.D * g.H * g.W;
+  k_col2im<<<blocks_for(inputs), kThreads, 0, launch_stream()>>>(g, col, x, cols, inputs);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
