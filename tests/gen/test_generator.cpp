@@ -11,11 +11,14 @@
 #include "host/gen/response_calibration.hpp"
 #include "host/h5io.hpp"
 #include "host/nn/trainer.hpp"
+#include "kernels/cuda_info.hpp"
+#include "kernels/device_memory.hpp"
 #include "kernels/philox.hpp"
 #include "kernels/transform.hpp"
 #include "qpu/qpu_prior_sampler.hpp"
 #include "qpu/sapi_standin.hpp"
 #include "qpu/standin_topology.hpp"
+#include "samplers/gibbs.hpp"
 
 namespace fs = std::filesystem;
 using namespace calo;
@@ -253,4 +256,54 @@ TEST(Generator, EncodedDataRbmEnergiesOnePerShowerAndDeterministic) {
   const std::string c = (trained().dir / "enc_c.csv").string();
   gen::write_encoded_rbm_energies(trained().model, trained().data, c, 20, 4);
   EXPECT_NE(read(c), va) << "another seed must draw other posterior samples";
+}
+
+namespace {
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+}  // namespace
+
+// On CUDA the prior's states stay on the device: per block only the energies go up (the clamp's,
+// the decoder input's and trunk's energy column, the inverse transform's) and the showers come
+// down; the RBM graph goes up once per job.
+TEST(Generator, CudaBlocksMoveOnlyTheEnergiesUpAndTheShowersDown) {
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  auto prior = make_gibbs_prior_sampler(Backend::cuda, 20);
+  gen::GenerateOptions o = trained().options("cuda_transfers.h5", 7);
+  o.backend = Backend::cuda;
+  const gen::GenerateTiming t = gen::generate(o, *prior);
+  const Rbm rbm = nn::load_prior((fs::path(trained().model) / "checkpoint").string());
+  const BlockGibbsSampler sampler(rbm, 1, 0);
+  const BlockGibbsSampler::Sparse& g = sampler.sparse();
+  const uint64_t graph = 4 * (g.offsets.size() + g.nbr.size() + g.w.size() + g.bias.size());
+  // 48 events in blocks of 20: 3 blocks, each one decode chunk of 256 rows (chunk 0, padded).
+  const uint64_t blocks = 3, rows = 256, showers = blocks * rows * 6480 * sizeof(float);
+  EXPECT_EQ(t.transfers.d2h_calls, blocks);
+  EXPECT_EQ(t.transfers.d2h_bytes, showers);
+  // The states (48 x 4n bytes, and 256 x 4n floats a chunk as decoder input) no longer go up.
+  EXPECT_LE(t.transfers.h2d_bytes, graph + 48 * sizeof(float) + blocks * 3 * rows * sizeof(float))
+      << t.transfers.h2d_calls << " uploads";
+  EXPECT_LE(t.transfers.h2d_calls, 4 + blocks * 4);
+}
+
+// CUDA and CPU generation give the same latent states (the Philox draws are shared), whether the
+// CUDA prior leaves them on the device (--latents prior) or the host uploads them (random).
+TEST(Generator, CudaGivesTheCpuStates) {
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  for (gen::LatentSource latents : {gen::LatentSource::prior, gen::LatentSource::random}) {
+    std::string csv[2];
+    for (const Backend b : {Backend::cpu, Backend::cuda}) {
+      auto prior = make_gibbs_prior_sampler(b, 20);
+      gen::GenerateOptions o = trained().options("cuda_states.h5", 7);
+      o.backend = b;
+      o.latents = latents;
+      o.rbm_energy_csv = (trained().dir / "cuda_states.csv").string();
+      gen::generate(o, *prior);
+      csv[b == Backend::cuda] = read_text(o.rbm_energy_csv);
+    }
+    EXPECT_GT(csv[0].size(), 48u * 2) << int(latents);
+    EXPECT_EQ(csv[1], csv[0]) << int(latents);
+  }
 }
