@@ -11,6 +11,7 @@
 #include "kernels/launch_stream.cuh"
 #include "kernels/nn/activations.hpp"
 #include "kernels/nn/batchnorm_math.hpp"
+#include "kernels/nn/col2im_gather.hpp"
 #include "kernels/nn/gpu_ops.hpp"
 #include "kernels/nn/kl_math.hpp"
 #include "kernels/philox.hpp"
@@ -56,12 +57,12 @@ __global__ void k_im2col(ConvGeom g, const float* x, float* col, int64_t rows, i
   }
 }
 
-__global__ void k_col2im(ConvGeom g, const float* col, float* x, int64_t rows, int64_t cols) {
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < rows * cols;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const int64_t s = conv_col_source(g, i / cols, i % cols);
-    if (s >= 0) atomicAdd(x + s, col[i]);
-  }
+// One thread per input element, gathering in the CPU col2im's order (no atomics: the same bits
+// every run and on either path).
+__global__ void k_col2im(ConvGeom g, const float* col, float* x, int64_t elements) {
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < elements;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    x[i] = col2im_gather(g, col, i, x[i]);
 }
 
 #define CALO_GRID_LOOP(i, n)                                                             \
@@ -334,9 +335,9 @@ void im2col(const ConvGeom& g, const float* x, float* col) {
 }
 
 void col2im(const ConvGeom& g, const float* col, float* x) {
-  const int64_t rows = static_cast<int64_t>(g.C) * g.kd * g.kh * g.kw,
-                cols = static_cast<int64_t>(g.Do) * g.Ho * g.Wo;
-  k_col2im<<<blocks_for(rows * cols), kThreads, 0, launch_stream()>>>(g, col, x, rows, cols);
+  const int64_t elements = static_cast<int64_t>(g.C) * g.D * g.H * g.W;
+  if (elements == 0) return;
+  k_col2im<<<blocks_for(elements), kThreads, 0, launch_stream()>>>(g, col, x, elements);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
