@@ -2,8 +2,10 @@
 // does not depend on their values): decoder alone, and end to end (RBM prior by block Gibbs,
 // decoder, inverse transform). scripts/bench compares EndToEnd's us_per_shower with the published
 // anchors (QPU 181 us/shower, classical A100 prior 2 ms/shower, ...). `--backend cuda` adds both
-// on the GPU (decoder and Gibbs prior on the device; the inverse transform on the host, as
-// calo_gen does).
+// on the GPU: BM_EndToEndCuda as calo_gen runs a block (the prior's states stay on the device, a
+// kernel builds the decoder's rows, the inverse transform runs there, only the showers come
+// down), beside BM_EndToEndHostStatesCuda, calo_gen's block before (the states downloaded, then
+// uploaded as the decoder's input), as its baseline in the same run.
 #include <benchmark/benchmark.h>
 
 #include "perf/backend_option.hpp"
@@ -12,8 +14,10 @@
 
 #include <vector>
 
+#include "host/inverse_transform.hpp"
 #include "host/nn/model.hpp"
 #include "host/topology/graph.hpp"
+#include "kernels/gen/latent_rows_launch.hpp"
 #include "kernels/philox.hpp"
 #include "kernels/transform.hpp"
 #include "samplers/prior_sampler.hpp"
@@ -80,6 +84,12 @@ void end_to_end(benchmark::State& state, calo::Backend backend) {
           .data());  // warm-up: allocations
   for (auto _ : state) {
     const std::vector<uint8_t> z = prior->sample(s.rbm, s.energies, ++seed);
+    if (backend == calo::Backend::cuda) {  // the inverse transform on the device, as calo_gen
+      const calo::StreamScope on_stream(s.model.cuda_stream());
+      benchmark::DoNotOptimize(
+          calo::u_to_voxels(s.model.decode(z, s.energies, seed, 0), s.energies).to_vector().data());
+      continue;
+    }
     const std::vector<float> u = s.model.decode(z, s.energies, seed, 0).to_vector();
     showers.resize(u.size());
     for (size_t k = 0; k < u.size(); ++k)
@@ -92,11 +102,38 @@ void end_to_end(benchmark::State& state, calo::Backend backend) {
                                                    benchmark::Counter::kInvert);
 }
 
+// calo_gen's CUDA block (host/gen/generator.cpp) as one decode chunk of `batch` rows.
+void end_to_end_device(benchmark::State& state) {
+  const int batch = static_cast<int>(state.range(0));
+  const int sweeps = static_cast<int>(state.range(1));
+  Setup s(batch, calo::Backend::cuda);
+  auto prior = calo::make_gibbs_prior_sampler(calo::Backend::cuda, sweeps);
+  const int units = 4 * s.model.config().n;
+  uint64_t seed = 0;
+  const auto run = [&](uint64_t sd) {
+    const calo::StreamScope on_stream(s.model.cuda_stream());
+    const calo::DeviceLatents z = prior->sample_device(s.rbm, s.energies, sd, 0);
+    calo::Tensor rows = calo::Tensor::empty({batch, units}, calo::Backend::cuda);
+    calo::latent_rows_cuda(z.node_major.data(), z.chains, units, 0, batch, 0, batch, 0,
+                           rows.data());
+    return calo::u_to_voxels(s.model.decode(rows, s.energies, sd, 0), s.energies).to_vector();
+  };
+  benchmark::DoNotOptimize(run(seed).data());  // warm-up: allocations
+  for (auto _ : state) benchmark::DoNotOptimize(run(++seed).data());
+  state.SetItemsProcessed(state.iterations() * batch);
+  state.counters["us_per_shower"] =
+      benchmark::Counter(double(batch) * 1e-6, benchmark::Counter::kIsIterationInvariantRate |
+                                                   benchmark::Counter::kInvert);
+}
+
 void BM_EndToEnd(benchmark::State& state) {
   end_to_end(state, calo::Backend::cpu);
 }
-void BM_EndToEndCuda(benchmark::State& state) {
+void BM_EndToEndHostStatesCuda(benchmark::State& state) {
   end_to_end(state, calo::Backend::cuda);
+}
+void BM_EndToEndCuda(benchmark::State& state) {
+  end_to_end_device(state);
 }
 
 }  // namespace
@@ -130,6 +167,12 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark("BM_EndToEndCuda", BM_EndToEndCuda)
         ->Args({256, 100})
         ->Args({256, 1000})
+        ->Args({4096, 1000})
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->MinTime(1.0);
+    benchmark::RegisterBenchmark("BM_EndToEndHostStatesCuda", BM_EndToEndHostStatesCuda)
+        ->Args({256, 100})
         ->Args({4096, 1000})
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime()

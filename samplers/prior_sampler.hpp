@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "host/backend.hpp"
+#include "samplers/device_latents.hpp"
 #include "samplers/rbm.hpp"
 
 namespace calo {
@@ -26,6 +27,11 @@ class PriorSampler {
   std::vector<uint8_t> sample(const Rbm& rbm, std::span<const float> energies_mev, uint64_t seed) {
     return sample(rbm, energies_mev, seed, 0);
   }
+  // The same states left on the device (node-major, DeviceLatents), for the CUDA generator. The
+  // default samples on the host and uploads them (the QPU sampler, the CPU Gibbs); the CUDA Gibbs
+  // sampler starts, clamps and runs its chains there, so only the energies go up.
+  virtual DeviceLatents sample_device(const Rbm& rbm, std::span<const float> energies_mev,
+                                      uint64_t seed, int64_t first_event);
   virtual std::string name() const = 0;
 };
 

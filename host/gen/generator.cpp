@@ -22,6 +22,8 @@
 #include "host/nn/trainer.hpp"
 #include "host/progress.hpp"
 #include "host/stream.hpp"
+#include "kernels/gen/latent_rows_launch.hpp"
+#include "kernels/gen/latent_rows_math.hpp"
 #include "kernels/philox.hpp"
 #include "kernels/transform.hpp"
 
@@ -240,51 +242,82 @@ GenerateTiming generate(const GenerateOptions& o, PriorSampler& prior) {
   // (copies of block rows) whose output is dropped: a --batch that is a multiple of the chunk
   // pads only the job's last chunk.
   const int64_t chunk = decode_chunk(o.backend);
+  // The block's latent states: chain-major on the host (count x 4n).
+  auto host_states = [&](int64_t first, int64_t count, std::span<const float> e) {
+    if (o.latents == LatentSource::prior) return prior.sample(rbm, e, job_seed, first);
+    if (o.latents == LatentSource::random) return random_states(rbm.n(), e, first, job_seed);
+    std::vector<uint8_t> states(size_t(count) * size_t(nodes));
+    for_each_chunk(first, count, chunk, [&](int64_t c0, int64_t lo, int64_t hi) {
+      // The chunk's own showers (not only this block's), up to the last event of the job.
+      const int64_t real = std::min(c0 + chunk, total) - c0;
+      const std::vector<uint8_t> z =
+          encoded_states(model, *shower_reader, c0, real, chunk, job_seed);
+      std::copy(z.begin() + (lo - c0) * nodes, z.begin() + (hi - c0) * nodes,
+                states.begin() + (lo - first) * nodes);
+    });
+    return states;
+  };
+  // The chunk's energies: row i of the chunk at c0 is block row chunk_row_chain(c0, i, ...).
+  auto chunk_energies = [&](int64_t first, int64_t c0, int64_t lo, int64_t hi) {
+    std::vector<float> ec(static_cast<size_t>(chunk));
+    for (int64_t i = 0; i < chunk; ++i)
+      ec[size_t(i)] = energies[size_t(first + chunk_row_chain(c0, i, lo, hi, first))];
+    return ec;
+  };
+  // The inverse transform runs where the decoder ran; only the showers come to the host. Rows
+  // [lo, hi) of the chunk carry their own energies in ec.
+  auto keep_showers = [&](const Tensor& u, std::span<const float> ec, int64_t first, int64_t c0,
+                          int64_t lo, int64_t hi, GeneratedBlock& out) {
+    const std::vector<float> showers = u_to_voxels(u, ec).to_vector();
+    std::copy(showers.begin() + (lo - c0) * nn::kVoxels, showers.begin() + (hi - c0) * nn::kVoxels,
+              out.showers.begin() + (lo - first) * nn::kVoxels);
+  };
   auto generate_block = [&](int64_t first, int64_t count) {
     // The block's device work (decoder, inverse transform, the prior's buffers) on the model's
     // stream, so each block reuses the previous one's memory.
     const StreamScope on_stream(model.cuda_stream());
     const std::span<const float> e(energies.data() + first, static_cast<size_t>(count));
-    auto t0 = clock_type::now();
-    std::vector<uint8_t> states;
-    if (o.latents == LatentSource::prior) {
-      states = prior.sample(rbm, e, job_seed, first);
-    } else if (o.latents == LatentSource::random) {
-      states = random_states(rbm.n(), e, first, job_seed);
-    } else {
-      states.resize(size_t(count) * size_t(nodes));
+    GeneratedBlock out;
+    out.showers.resize(size_t(count) * nn::kVoxels);
+    if (o.backend == Backend::cuda) {
+      // The states stay on the device: the prior leaves them there (the Gibbs sampler; the QPU
+      // sampler and the other latent sources upload them once), a kernel builds each chunk's
+      // latent rows from them, padding included, and the decoder reads those.
+      auto t0 = clock_type::now();
+      const DeviceLatents z = o.latents == LatentSource::prior
+                                  ? prior.sample_device(rbm, e, job_seed, first)
+                                  : DeviceLatents::upload(host_states(first, count, e), rbm.n());
+      timing.prior_s += since(t0);
+      t0 = clock_type::now();
       for_each_chunk(first, count, chunk, [&](int64_t c0, int64_t lo, int64_t hi) {
-        // The chunk's own showers (not only this block's), up to the last event of the job.
-        const int64_t real = std::min(c0 + chunk, total) - c0;
-        const std::vector<uint8_t> z =
-            encoded_states(model, *shower_reader, c0, real, chunk, job_seed);
-        std::copy(z.begin() + (lo - c0) * nodes, z.begin() + (hi - c0) * nodes,
-                  states.begin() + (lo - first) * nodes);
+        const std::vector<float> ec = chunk_energies(first, c0, lo, hi);
+        Tensor rows = Tensor::empty({chunk, nodes}, Backend::cuda);
+        latent_rows_cuda(z.node_major.data(), z.chains, nodes, c0, chunk, lo, hi, first,
+                         rows.data());
+        keep_showers(model.decode(rows, ec, job_seed, uint64_t(c0) * uint64_t(nn::kVoxels)), ec,
+                     first, c0, lo, hi, out);
       });
+      // The states are an output only with --rbm-energies: then they come down once.
+      if (want_states) {
+        const std::vector<uint8_t> states = z.download();
+        out.states.assign(states.begin(), states.end());
+      }
+      timing.decode_s += since(t0);
+      return out;
     }
+    auto t0 = clock_type::now();
+    const std::vector<uint8_t> states = host_states(first, count, e);
     timing.prior_s += since(t0);
 
     t0 = clock_type::now();
-    GeneratedBlock out;
-    out.showers.resize(size_t(count) * nn::kVoxels);
-    std::vector<uint8_t> zc;
-    std::vector<float> ec;
+    std::vector<uint8_t> zc(size_t(chunk) * size_t(nodes));
     for_each_chunk(first, count, chunk, [&](int64_t c0, int64_t lo, int64_t hi) {
-      zc.resize(size_t(chunk) * size_t(nodes));
-      ec.resize(size_t(chunk));
-      for (int64_t i = c0; i < c0 + chunk; ++i) {
-        const int64_t src = std::clamp(i, lo, hi - 1) - first;  // padding: the nearest block row
-        std::copy_n(states.begin() + src * nodes, nodes, zc.begin() + (i - c0) * nodes);
-        ec[size_t(i - c0)] = energies[size_t(first + src)];
-      }
-      // The inverse transform runs where the decoder ran; only the showers come to the host.
-      // Rows [lo, hi) of the chunk carry their own energies in ec.
-      const std::vector<float> showers =
-          u_to_voxels(model.decode(zc, ec, job_seed, uint64_t(c0) * uint64_t(nn::kVoxels)), ec)
-              .to_vector();
-      std::copy(showers.begin() + (lo - c0) * nn::kVoxels,
-                showers.begin() + (hi - c0) * nn::kVoxels,
-                out.showers.begin() + (lo - first) * nn::kVoxels);
+      const std::vector<float> ec = chunk_energies(first, c0, lo, hi);
+      for (int64_t i = 0; i < chunk; ++i)  // padding: the nearest block row
+        std::copy_n(states.begin() + chunk_row_chain(c0, i, lo, hi, first) * nodes, nodes,
+                    zc.begin() + i * nodes);
+      keep_showers(model.decode(zc, ec, job_seed, uint64_t(c0) * uint64_t(nn::kVoxels)), ec, first,
+                   c0, lo, hi, out);
     });
     if (want_states) out.states.assign(states.begin(), states.end());
     timing.decode_s += since(t0);

@@ -255,6 +255,16 @@ Tensor Calo4pQVAE::states_decoder_input(std::span<const uint8_t> states,
   return decoder_input(latent13, energies);
 }
 
+Tensor Calo4pQVAE::rows_decoder_input(const Tensor& latent_rows, int64_t b0,
+                                      std::span<const float> energies) {
+  const int64_t m = static_cast<int64_t>(energies.size()), width = latent_rows.dim(1);
+  const Tensor le = energy_column(energies, backend_);
+  if (b0 == 0 && m == latent_rows.dim(0)) return concat_channels(latent_rows, le);
+  Tensor part = Tensor::empty({m, width}, backend_);
+  ops::copy_strided(backend_, latent_rows.data() + b0 * width, 0, part.data(), 0, 1, m * width);
+  return concat_channels(part, le);
+}
+
 Tensor Calo4pQVAE::run_decoder(const Tensor& zin, const Tensor& le, bool training) {
   const Tensor body = append_energy_channel(dec_trunk_->forward(zin, training), le);
   const Tensor acts = dec_act_->forward(body, training);
@@ -440,10 +450,36 @@ void Calo4pQVAE::check_decode_input(std::span<const uint8_t> states,
 
 Tensor Calo4pQVAE::decode(std::span<const uint8_t> states, std::span<const float> energies,
                           uint64_t seed, uint64_t offset) {
-  const StreamScope on_stream(stream_);
-  const int n = cfg_.n;
-  const int64_t B = static_cast<int64_t>(energies.size());
   check_decode_input(states, energies);
+  const size_t units = 4 * size_t(cfg_.n);
+  return decode_slices(
+      [&](int64_t b0, int64_t m) {
+        return states_decoder_input(states.subspan(size_t(b0) * units, size_t(m) * units),
+                                    energies.subspan(size_t(b0), size_t(m)));
+      },
+      energies, seed, offset);
+}
+
+Tensor Calo4pQVAE::decode(const Tensor& latent_rows, std::span<const float> energies, uint64_t seed,
+                          uint64_t offset) {
+  const int64_t B = static_cast<int64_t>(energies.size());
+  if (latent_rows.rank() != 2 || latent_rows.dim(0) != B || latent_rows.dim(1) != 4 * cfg_.n)
+    fail_input("decode: latent rows {} for {} showers, expected ({}, {}) (4 x {} nodes each)",
+               shape_string(latent_rows.shape()), B, B, 4 * cfg_.n, cfg_.n);
+  if (latent_rows.backend() != backend_)
+    fail("decode: latent rows on {} but the model on {}", to_string(latent_rows.backend()),
+         to_string(backend_));
+  return decode_slices(
+      [&](int64_t b0, int64_t m) {
+        return rows_decoder_input(latent_rows, b0, energies.subspan(size_t(b0), size_t(m)));
+      },
+      energies, seed, offset);
+}
+
+Tensor Calo4pQVAE::decode_slices(const std::function<Tensor(int64_t, int64_t)>& zin_of,
+                                 std::span<const float> energies, uint64_t seed, uint64_t offset) {
+  const StreamScope on_stream(stream_);
+  const int64_t B = static_cast<int64_t>(energies.size());
   set_inference(true);
   Tensor u({B, kVoxels}, backend_);
   // Eval-mode layers treat showers independently and the hit draws are keyed by the voxel's global
@@ -454,9 +490,7 @@ Tensor Calo4pQVAE::decode(std::span<const uint8_t> states, std::span<const float
   for (int64_t b0 = 0; b0 < B; b0 += slice) {
     const int64_t m = std::min(slice, B - b0);
     const auto e = energies.subspan(size_t(b0), size_t(m));
-    const Tensor fc = dec_trunk_->forward_range(
-        states_decoder_input(states.subspan(size_t(b0 * 4 * n), size_t(m * 4 * n)), e), 0, 1,
-        false);
+    const Tensor fc = dec_trunk_->forward_range(zin_of(b0, m), 0, 1, false);
     if (tail) {  // the whole slice at once: the tail keeps no activation beyond one item per thread
       const Tensor x = dec_trunk_->forward_range(fc, 1, kTailFirst, false);
       const Tensor le = energy_column(e, backend_);

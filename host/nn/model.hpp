@@ -7,6 +7,7 @@
 // 6).
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -114,6 +115,12 @@ class Calo4pQVAE {
   // with the eval combination ReLU(acts) * Bernoulli(sigmoid(hits)).
   Tensor decode(std::span<const uint8_t> states, std::span<const float> energies, uint64_t seed,
                 uint64_t offset);
+  // decode() of latent rows already on the model's backend: (B, 4n) floats, the states as 0/1
+  // values with partition 0 the energy code (kernels/gen/latent_rows.cu builds them from the
+  // prior's device chains). Equals decode() of the same states bit for bit; on CUDA only the
+  // energies go up.
+  Tensor decode(const Tensor& latent_rows, std::span<const float> energies, uint64_t seed,
+                uint64_t offset);
   // decode() before the eval combination: (B, 2, 45, 16, 9), channel 0 the energy head's
   // activations, channel 1 the hit logits (perf/decoder_io checks the PyTorch twin against it).
   Tensor decode_heads(std::span<const uint8_t> states, std::span<const float> energies);
@@ -137,6 +144,12 @@ class Calo4pQVAE {
   // decoder_input of full latent states (B x 4n, partition 0 the energy code, which is rebuilt
   // from the energies).
   Tensor states_decoder_input(std::span<const uint8_t> states, std::span<const float> energies);
+  // decoder_input of rows b0 .. b0 + energies.size() - 1 of latent rows (B x 4n floats on the
+  // model's backend; decode()'s device overload): the same values, the code from the rows.
+  Tensor rows_decoder_input(const Tensor& latent_rows, int64_t b0, std::span<const float> energies);
+  // decode()'s body: zin_of(b0, m) is the decoder input of rows b0 .. b0 + m - 1.
+  Tensor decode_slices(const std::function<Tensor(int64_t, int64_t)>& zin_of,
+                       std::span<const float> energies, uint64_t seed, uint64_t offset);
   int64_t decode_micro_slice() const;
   // The CPU inference path from the trunk's ConvT on (nullopt on CUDA or for layers it does not
   // cover, e.g. attention in a head).

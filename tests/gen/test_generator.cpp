@@ -11,11 +11,14 @@
 #include "host/gen/response_calibration.hpp"
 #include "host/h5io.hpp"
 #include "host/nn/trainer.hpp"
+#include "kernels/cuda_info.hpp"
+#include "kernels/device_memory.hpp"
 #include "kernels/philox.hpp"
 #include "kernels/transform.hpp"
 #include "qpu/qpu_prior_sampler.hpp"
 #include "qpu/sapi_standin.hpp"
 #include "qpu/standin_topology.hpp"
+#include "samplers/gibbs.hpp"
 
 namespace fs = std::filesystem;
 using namespace calo;
@@ -253,4 +256,79 @@ TEST(Generator, EncodedDataRbmEnergiesOnePerShowerAndDeterministic) {
   const std::string c = (trained().dir / "enc_c.csv").string();
   gen::write_encoded_rbm_energies(trained().model, trained().data, c, 20, 4);
   EXPECT_NE(read(c), va) << "another seed must draw other posterior samples";
+}
+
+// On CUDA the prior's states stay on the device: per block only the energies go up (the clamp's,
+// the decoder input's and trunk's energy column, the inverse transform's) and the showers come
+// down; the RBM graph goes up once per job.
+TEST(Generator, CudaBlocksMoveOnlyTheEnergiesUpAndTheShowersDown) {
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  auto prior = make_gibbs_prior_sampler(Backend::cuda, 20);
+  gen::GenerateOptions o = trained().options("cuda_transfers.h5", 7);
+  o.backend = Backend::cuda;
+  const gen::GenerateTiming t = gen::generate(o, *prior);
+  const Rbm rbm = nn::load_prior((fs::path(trained().model) / "checkpoint").string());
+  const BlockGibbsSampler sampler(rbm, 1, 0);
+  const BlockGibbsSampler::Sparse& g = sampler.sparse();
+  const uint64_t graph = 4 * (g.offsets.size() + g.nbr.size() + g.w.size() + g.bias.size());
+  // 48 events in blocks of 20: 3 blocks, each one decode chunk of 256 rows (chunk 0, padded).
+  const uint64_t blocks = 3, rows = 256, showers = blocks * rows * 6480 * sizeof(float);
+  EXPECT_EQ(t.transfers.d2h_calls, blocks);
+  EXPECT_EQ(t.transfers.d2h_bytes, showers);
+  // The states (48 x 4n bytes, and 256 x 4n floats a chunk as decoder input) no longer go up.
+  EXPECT_LE(t.transfers.h2d_bytes, graph + 48 * sizeof(float) + blocks * 3 * rows * sizeof(float))
+      << t.transfers.h2d_calls << " uploads";
+  EXPECT_LE(t.transfers.h2d_calls, 4 + blocks * 4);
+}
+
+// CUDA and CPU generation give the same latent states (the Philox draws are shared), whether the
+// CUDA prior leaves them on the device (--latents prior) or the host uploads them (random): the
+// RBM energies written per shower agree (the Gibbs kernels may flip a rare tie, GibbsCuda, which
+// changes at most that chain: one shower of 48). The showers agree up to float rounding (cuBLAS
+// against OpenBLAS; a hit draw at its threshold may flip): a row of the decode chunk read from
+// another event's chain would move most showers' energy sums.
+TEST(Generator, CudaGivesTheCpuStatesAndShowers) {
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  auto lines = [](const std::string& path) {
+    std::ifstream in(path);
+    std::vector<std::string> v;
+    for (std::string line; std::getline(in, line);) v.push_back(line);
+    return v;
+  };
+  for (gen::LatentSource latents : {gen::LatentSource::prior, gen::LatentSource::random}) {
+    std::vector<std::string> csv[2];
+    ShowerBlock showers[2];
+    for (const Backend b : {Backend::cpu, Backend::cuda}) {
+      auto prior = make_gibbs_prior_sampler(b, 20);
+      gen::GenerateOptions o = trained().options("cuda_states.h5", 7);
+      o.backend = b;
+      o.latents = latents;
+      o.calibrate = false;
+      o.rbm_energy_csv = (trained().dir / "cuda_states.csv").string();
+      gen::generate(o, *prior);
+      csv[b == Backend::cuda] = lines(o.rbm_energy_csv);
+      showers[b == Backend::cuda] = read_shower_file(o.out_path, 6480);
+    }
+    ASSERT_EQ(csv[0].size(), 49u) << int(latents);  // header + 48 showers
+    ASSERT_EQ(csv[1].size(), csv[0].size()) << int(latents);
+    size_t diff = 0;
+    for (size_t i = 0; i < csv[0].size(); ++i) diff += csv[0][i] != csv[1][i];
+    EXPECT_LE(diff, latents == gen::LatentSource::random ? 0u : 1u) << int(latents);
+    ASSERT_EQ(showers[1].showers.size(), showers[0].showers.size());
+    int close = 0;
+    std::vector<double> sums;
+    for (size_t i = 0; i < 48; ++i) {
+      double a = 0, b = 0;
+      for (size_t v = 0; v < 6480; ++v) {
+        a += showers[0].showers[i * 6480 + v];
+        b += showers[1].showers[i * 6480 + v];
+      }
+      close += std::fabs(a - b) <= 1e-3 * std::max(1.0, std::fabs(a));
+      sums.push_back(a);
+    }
+    EXPECT_GE(close, 44) << int(latents) << ": showers whose energy sum agrees to 1e-3";
+    std::sort(sums.begin(), sums.end());
+    EXPECT_GT(std::unique(sums.begin(), sums.end()) - sums.begin(), 24)
+        << "the showers' sums must tell the events apart";
+  }
 }

@@ -6,7 +6,11 @@
 #include <cmath>
 #include <vector>
 
+#include "host/error.hpp"
+#include "host/latent_layout.hpp"
 #include "host/nn/model.hpp"
+#include "kernels/cuda_info.hpp"
+#include "kernels/device_memory.hpp"
 #include "kernels/philox.hpp"
 
 namespace calo::nn {
@@ -42,6 +46,63 @@ TEST(ModelDecode, ShowersDoNotDependOnTheBatchSlicing) {
           << "shower " << b0 + i / kVoxels;
     }
   }
+}
+
+// B states with partition 0 the energy code (as the prior leaves them), and their energies.
+struct CodedStates {
+  std::vector<uint8_t> z;
+  std::vector<float> e;
+  CodedStates(int n, int64_t B) : z(size_t(B) * 4 * size_t(n)), e(static_cast<size_t>(B)) {
+    const LatentLayout layout(n);
+    for (int64_t b = 0; b < B; ++b) {
+      e[size_t(b)] = 1e3f * std::pow(1e3f, uniform(4, 1, uint64_t(b)));
+      uint8_t* row = z.data() + b * 4 * n;
+      layout.encode(double(e[size_t(b)]), row);
+      for (int k = n; k < 4 * n; ++k) row[k] = uniform(3, 1, uint64_t(b * 4 * n + k)) < 0.5f;
+    }
+  }
+  Tensor rows(Backend where) const {
+    const std::vector<float> f(z.begin(), z.end());
+    return Tensor::from_host({int64_t(e.size()), int64_t(z.size() / e.size())}, f).to(where);
+  }
+};
+
+// decode() of latent rows (the CUDA generator's entry) is decode() of the states, bit for bit: the
+// same decoder input, sliced the same way (260 rows: two CPU slices, the second one copied out of
+// the rows), with the channels-last tail and with the layers' own forward.
+TEST(ModelDecode, LatentRowsDecodeAsTheirStatesBitForBit) {
+  ModelConfig cfg;
+  cfg.n = 64;                    // a full 60-bit energy code in partition 0
+  cfg.dec_channels = {8, 4, 4};  // small: the test decodes 4 x 260 showers
+  Calo4pQVAE model(cfg);
+  model.init_output_bias(8.0f, 0.3f);
+  const CodedStates s(cfg.n, 260);
+  for (const bool tail : {true, false}) {
+    model.set_cpu_decoder_tail(tail);
+    const std::vector<float> want = model.decode(s.z, s.e, 9, 100).to_vector();
+    EXPECT_EQ(model.decode(s.rows(Backend::cpu), s.e, 9, 100).to_vector(), want) << tail;
+  }
+  EXPECT_THROW(model.decode(Tensor({260, 4 * 64 - 1}), s.e, 9, 100), InputError);
+}
+
+TEST(ModelDecode, CudaLatentRowsDecodeAsTheirStatesBitForBit) {
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  ModelConfig cfg;
+  cfg.n = 64;
+  Calo4pQVAE model(cfg);
+  model.init_output_bias(8.0f, 0.3f);
+  model.to(Backend::cuda);
+  const CodedStates s(cfg.n, 256);
+  const Tensor rows = s.rows(Backend::cuda);
+  const std::vector<float> want = model.decode(s.z, s.e, 9, 100).to_vector();
+  const TransferCounts t0 = transfer_counts();
+  const Tensor u = model.decode(rows, s.e, 9, 100);
+  const TransferCounts t = transfer_counts() - t0;
+  EXPECT_EQ(t.d2h_calls, 0u);
+  // Up: only the energies' column (once for the decoder input, once for the trunk's energy
+  // channel).
+  EXPECT_LE(t.h2d_bytes, 2 * s.e.size() * sizeof(float));
+  EXPECT_EQ(u.to_vector(), want);
 }
 
 }  // namespace
