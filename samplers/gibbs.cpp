@@ -9,6 +9,7 @@
 #include "host/latent_layout.hpp"
 #include "kernels/rbm/cd_launch.hpp"
 #include "kernels/rbm/gibbs_math.hpp"
+#include "kernels/rbm/random_chains_math.hpp"
 #include "kernels/transform.hpp"
 
 namespace calo {
@@ -131,7 +132,7 @@ void BlockGibbsSampler::randomize(uint64_t seed) {
   const size_t C = size_t(chains_), T = size_t(total_chains_), c0 = size_t(first_chain_);
   for (size_t i = size_t(n_); i < size_t(4 * n_); ++i)
     for (size_t c = 0; c < C; ++c)
-      z_[i * C + c] = uniform(seed, kGibbsStream + 1, i * T + c0 + c) < 0.5f ? 1 : 0;
+      z_[i * C + c] = random_chain_bit(seed, int(i), n_, int64_t(c0 + c), int64_t(T));
 }
 
 std::vector<uint8_t> BlockGibbsSampler::states() const {

@@ -1,7 +1,7 @@
 #pragma once
 // The random start of the prior's Gibbs chains (BlockGibbsSampler::randomize: Bernoulli 1/2 free
-// partitions), one CALO_HD function for the device start (kernels/rbm/random_chains.cu) that a CPU
-// test checks against randomize's states.
+// partitions), one CALO_HD function that randomize() and the device start
+// (kernels/rbm/random_chains.cu) both call; a CPU test checks the two give the same states.
 #include <cstdint>
 
 #include "kernels/hd.hpp"
