@@ -17,14 +17,10 @@ inline Rbm small_rbm(int n, uint64_t seed) {
   return r;
 }
 
-// Every weight and bias gradient of `got` within `tol` of `ref`.
-inline void expect_gradient_near(const RbmGradient& got, const RbmGradient& ref, double tol) {
-  for (int k = 0; k < 6; ++k)
-    for (size_t i = 0; i < ref.w[size_t(k)].size(); ++i)
-      EXPECT_NEAR(got.w[size_t(k)][i], ref.w[size_t(k)][i], tol) << k << " " << i;
-  for (int p = 0; p < 4; ++p)
-    for (size_t i = 0; i < ref.b[size_t(p)].size(); ++i)
-      EXPECT_NEAR(got.b[size_t(p)][i], ref.b[size_t(p)][i], tol) << p << " " << i;
+// Every weight and bias gradient of `got` equal to `ref`'s, bit for bit.
+inline void expect_gradient_equal(const RbmGradient& got, const RbmGradient& ref) {
+  for (int k = 0; k < 6; ++k) EXPECT_EQ(got.w[size_t(k)], ref.w[size_t(k)]) << "pair " << k;
+  for (int p = 0; p < 4; ++p) EXPECT_EQ(got.b[size_t(p)], ref.b[size_t(p)]) << "partition " << p;
 }
 
 }  // namespace calo::testing

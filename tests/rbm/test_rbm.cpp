@@ -248,11 +248,9 @@ TEST_P(GibbsCuda, CudaEqualsCpu) {
   b.randomize(3);
   a.run(8, 1.0f);
   b.run(8, 1.0f);
-  const auto sa = a.states(), sb = b.states();
-  size_t diff = 0;
-  for (size_t i = 0; i < sa.size(); ++i) diff += sa[i] != sb[i];
-  // FMA contraction may flip a rare tie
-  EXPECT_LE(double(diff), 1e-4 * double(sa.size()) + 1.0) << diff << " of " << sa.size();
+  // The same field sums in the same order, the polynomial exp of bernoulli_from_logit_fast and no
+  // fused multiply-adds on either side (-ffp-contract=off, --fmad=false): the same bits.
+  EXPECT_EQ(a.states(), b.states());
 }
 
 INSTANTIATE_TEST_SUITE_P(QuadAndScalarKernels, GibbsCuda, ::testing::Values(1000, 1001, 7),
