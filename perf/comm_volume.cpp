@@ -15,7 +15,7 @@
 
 #include "host/config.hpp"
 #include "host/nn/model.hpp"
-#include "host/nn/trainer.hpp"
+#include "host/nn/train_config.hpp"
 
 int main(int argc, char** argv) {
   if (argc < 2) {

@@ -32,7 +32,8 @@
 #include "host/nn/checkpoint.hpp"
 #include "host/nn/model.hpp"
 #include "host/nn/ops.hpp"
-#include "host/nn/trainer.hpp"
+#include "host/nn/train_config.hpp"
+#include "host/nn/trained_model.hpp"
 #include "host/runtime_policy.hpp"
 #include "host/text_file.hpp"
 #include "kernels/philox.hpp"
@@ -188,8 +189,7 @@ int run_write(const std::string& model_name, const std::string& dir, int batch, 
   fs::create_directories(dir);
   calo::nn::CheckpointData ck;
   ck.config_text = spec.config_text;
-  for (calo::nn::Param* p : model.params()) ck.params.emplace_back(p->name, p->value.to_vector());
-  for (calo::nn::Buffer& b : model.buffers()) ck.params.emplace_back(b.name, b.value->to_vector());
+  ck.params = calo::nn::model_arrays(model);
   ck.state = {{"written_by", "perf/decoder_io"}, {"model", model_name}, {"seed", seed}};
   calo::nn::write_checkpoint((fs::path(dir) / "checkpoint").string(), ck);
   const int n = spec.config.n;

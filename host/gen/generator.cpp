@@ -19,7 +19,7 @@
 #include "host/inverse_transform.hpp"
 #include "host/latent_layout.hpp"
 #include "host/memory_limit.hpp"
-#include "host/nn/trainer.hpp"
+#include "host/nn/trained_model.hpp"
 #include "host/progress.hpp"
 #include "host/stream.hpp"
 #include "kernels/gen/latent_rows_launch.hpp"
@@ -184,13 +184,10 @@ GenerateTiming generate(const GenerateOptions& o, PriorSampler& prior) {
   if (o.batch < 1) fail_input("--batch must be >= 1, got {}", o.batch);
   require_backend(o.backend);
   const std::string ck = (std::filesystem::path(o.model_dir) / "checkpoint").string();
-  nn::Calo4pQVAE model = nn::load_model(ck);
+  nn::TrainedModel trained = nn::load_trained_model(ck);
+  nn::Calo4pQVAE& model = trained.model;
   model.to(o.backend);
-  const Rbm rbm = nn::load_prior(ck);
-  if (rbm.n() != model.config().n) {
-    fail_input("'{}': RBM has {} nodes per partition but the decoder expects {}", ck, rbm.n(),
-               model.config().n);
-  }
+  const Rbm& rbm = trained.prior;
   const std::vector<float> energies = generation_energies(o);
   const int64_t total = static_cast<int64_t>(energies.size());
   if (total > kMaxPriorEvents)
@@ -445,8 +442,9 @@ int64_t write_encoded_rbm_energies(const std::string& model_dir, const std::stri
                                    const std::string& csv_path, int batch, uint64_t seed) {
   if (batch < 1) fail_input("--batch must be >= 1, got {}", batch);
   const std::string ck = (std::filesystem::path(model_dir) / "checkpoint").string();
-  nn::Calo4pQVAE model = nn::load_model(ck);
-  const Rbm rbm = nn::load_prior(ck);
+  nn::TrainedModel trained = nn::load_trained_model(ck);
+  nn::Calo4pQVAE& model = trained.model;
+  const Rbm& rbm = trained.prior;
   const int n = rbm.n();
   ShowerFileReader reader(data_path, nn::kVoxels);
   std::ofstream csv(csv_path);

@@ -22,6 +22,8 @@
 #include "host/nn/checkpoint.hpp"
 #include "host/nn/data_parallel.hpp"
 #include "host/nn/latent_diagnostics.hpp"
+#include "host/nn/prior_training.hpp"
+#include "host/nn/trained_model.hpp"
 #include "host/progress.hpp"
 #include "host/split.hpp"
 #include "host/stream.hpp"
@@ -37,48 +39,12 @@ namespace fs = std::filesystem;
 namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
-constexpr const char* kPcdChains = "pcd.chains";  // persistent chains in params.bin (0/1 floats)
-constexpr uint64_t kPcdSeedTag = 0x50434443ull << 32;  // PCD sweeps use other draws than CD's
 constexpr int64_t kDiagnosticShowers = 2000;  // validation showers for the latent diagnostics
-
-LinearSchedule read_schedule(const ConfigNode& n, const char* key, LinearSchedule d) {
-  const ConfigNode c = n.optional_child(key);
-  LinearSchedule s;
-  s.start = c.get<double>("start", d.start);
-  s.end = c.get<double>("end", d.end);
-  s.epochs = c.get<int>("epochs", d.epochs);
-  if (s.epochs < 0) fail_input("{}: must be >= 0", c.where("epochs"));
-  return s;
-}
 
 std::string read_text(const std::string& path) {
   auto text = read_text_file(path);
   if (!text) fail_input("cannot read config '{}' (missing or unreadable)", path);
   return std::move(*text);
-}
-
-NamedArrays model_arrays(Calo4pQVAE& m) {
-  NamedArrays out;
-  for (Param* p : m.params()) out.emplace_back(p->name, p->value.to_vector());
-  for (Buffer& b : m.buffers()) out.emplace_back(b.name, b.value->to_vector());
-  return out;
-}
-
-void load_model_arrays(Calo4pQVAE& m, const NamedArrays& arrays, const std::string& where) {
-  std::map<std::string, const std::vector<float>*> by_name;
-  for (const auto& [k, v] : arrays) by_name[k] = &v;
-  auto load = [&](const std::string& name, Tensor& t) {
-    auto it = by_name.find(name);
-    if (it == by_name.end())
-      fail_input("checkpoint '{}' has no array '{}' (written by a different model config?)", where,
-                 name);
-    if (static_cast<int64_t>(it->second->size()) != t.numel())
-      fail_input("checkpoint '{}': array '{}' has {} values, the model expects {}", where, name,
-                 it->second->size(), t.numel());
-    t = Tensor::from_host(t.shape(), *it->second).to(t.backend());
-  };
-  for (Param* p : m.params()) load(p->name, p->value);
-  for (Buffer& b : m.buffers()) load(b.name, *b.value);
 }
 
 nlohmann::json metrics_json(const EpochMetrics& e) {
@@ -230,6 +196,74 @@ void maybe_inject_fault(const TrainOptions& opt, int rank, int64_t batches_run) 
   }
 }
 
+// The validation pass of an epoch (hard posterior samples, teacher-forced hit mask as in
+// training): its mean loss terms and the latents of the first kDiagnosticShowers showers for the
+// diagnostics.
+struct Validation {
+  double mse = 0, bce = 0, entropy = 0, pos_energy = 0;
+  std::vector<float> logits, samples, energies;
+};
+Validation validate(Calo4pQVAE& model, PriorTraining& prior,
+                    const std::map<int64_t, Dataset>& val_batches, const StepSchedule& sch,
+                    int64_t validation_rows, int64_t B, int n, dist::Communicator& comm) {
+  // Each rank evaluates its validation batches (j % K == rank); the per-batch sums and the
+  // diagnostics' latents are placed by batch and summed over the ranks (each entry comes from
+  // one rank), then added in batch order as one process adds them.
+  const int64_t vbatches = (validation_rows + B - 1) / B;
+  std::vector<double> vsums(size_t(4 * vbatches), 0.0);
+  // Latent diagnostics on up to kDiagnosticShowers validation showers.
+  const int64_t diag_rows = std::min(kDiagnosticShowers, validation_rows);
+  const size_t units_per = 3 * size_t(n);
+  std::vector<float> diag_logits(size_t(diag_rows) * units_per, 0.0f);
+  std::vector<float> diag_samples(diag_logits.size(), 0.0f),
+      diag_energies(diag_logits.size() / units_per);
+  for (const auto& [first, vd] : val_batches) {
+    const StreamScope on_stream(model.cuda_stream());
+    const int64_t cnt = static_cast<int64_t>(vd.energies.size());
+    Batch vb = to_batch(vd);
+    StepSchedule vs = sch;
+    vs.global_batch = 0;  // one process's batch: no shard
+    vs.first_example = 0;
+    vs.step = (uint64_t{1} << 40) + static_cast<uint64_t>(first);
+    const LossTerms t =
+        model.train_step(vb.u, vb.e, vs, false, &prior.held(), true, prior.on_device());
+    if (first < diag_rows) {
+      const int64_t take = std::min<int64_t>(cnt, diag_rows - first);
+      const size_t units = size_t(take) * units_per, at = size_t(first) * units_per;
+      std::copy_n(model.last_logits().begin(), units, diag_logits.begin() + long(at));
+      std::copy_n(model.last_posterior().begin(), units, diag_samples.begin() + long(at));
+      std::copy_n(vb.e.begin(), take, diag_energies.begin() + first);
+    }
+    const size_t j = size_t(first / B);
+    vsums[4 * j + 0] = t.mse * double(cnt);
+    vsums[4 * j + 1] = t.bce * double(cnt);
+    vsums[4 * j + 2] = t.entropy * double(cnt);
+    vsums[4 * j + 3] = t.pos_energy * double(cnt);
+  }
+  if (comm.size() > 1) {
+    comm.allreduce_sum(vsums);
+    comm.allreduce_sum(diag_logits);
+    comm.allreduce_sum(diag_samples);
+    comm.allreduce_sum(diag_energies);
+  }
+  Validation v;
+  for (size_t j = 0; j < size_t(vbatches); ++j) {
+    v.mse += vsums[4 * j + 0];
+    v.bce += vsums[4 * j + 1];
+    v.entropy += vsums[4 * j + 2];
+    v.pos_energy += vsums[4 * j + 3];
+  }
+  const double rows = double(validation_rows);
+  v.mse /= rows;
+  v.bce /= rows;
+  v.entropy /= rows;
+  v.pos_energy /= rows;
+  v.logits = std::move(diag_logits);
+  v.samples = std::move(diag_samples);
+  v.energies = std::move(diag_energies);
+  return v;
+}
+
 }  // namespace
 
 void request_stop() {
@@ -238,110 +272,6 @@ void request_stop() {
 void clear_stop() {
   g_stop = 0;
 }
-
-TrainConfig TrainConfig::from_config(const Config& cfg) {
-  const ConfigNode root = cfg.root();
-  TrainConfig c;
-  c.model = ModelConfig::from_config(root.child("model"));
-  const ConfigNode t = root.child("training");
-  c.seed = static_cast<uint64_t>(t.get<int64_t>("seed"));
-  c.epochs = t.get<int>("epochs");
-  c.batch_size = t.get<int>("batch_size");
-  c.learning_rate = t.get<double>("learning_rate");
-  c.learning_rate_end = t.get<double>("learning_rate_end", 0.0);
-  c.train_fraction = t.get<double>("train_fraction", 0.8);
-  c.test_fraction = t.get<double>("test_fraction", 0.1);
-  c.max_events = t.get<int64_t>("max_events", 0);
-  c.beta = read_schedule(t, "gumbel_beta", {1.0, 10.0, 1});
-  // kl_weight: a number (constant) or a linear schedule {start, end, epochs}.
-  {
-    bool scalar = true;
-    double w = 0.0;
-    try {
-      w = t.get<double>("kl_weight", 0.0);
-    } catch (const InputError&) {
-      scalar = false;
-    }
-    c.kl_weight = scalar ? LinearSchedule{w, w, 0} : read_schedule(t, "kl_weight", {0.0, 0.0, 0});
-    if (!(c.kl_weight.start >= 0.0) || !(c.kl_weight.end >= 0.0))
-      fail_input("{}: must be >= 0", t.where("kl_weight"));
-  }
-  c.freeze_after_epoch = t.get<int>("freeze_after_epoch", 0);
-  if (c.freeze_after_epoch < 0)
-    fail_input("{}: must be >= 0 (0: never freeze), got {}", t.where("freeze_after_epoch"),
-               c.freeze_after_epoch);
-  const ConfigNode pr = root.optional_child("prior");
-  c.prior.topology = pr.get<std::string>("topology", c.prior.topology);
-  c.prior.learning_rate = pr.get<double>("learning_rate", c.prior.learning_rate);
-  c.prior.cd_sweeps = pr.get<int>("cd_sweeps", c.prior.cd_sweeps);
-  {
-    const std::string chains = pr.get<std::string>("chains", "data");
-    if (chains != "data" && chains != "persistent")
-      fail_input("{}: '{}' is not a chain start; use data (CD-k) or persistent (PCD)",
-                 pr.where("chains"), chains);
-    c.prior.persistent = chains == "persistent";
-  }
-  if (pr.has("w_std")) {
-    std::vector<double> w;
-    try {
-      w = pr.get<std::vector<double>>("w_std");
-    } catch (const InputError&) {
-      w.assign(6, pr.get<double>("w_std"));
-    }
-    if (w.size() != 6)
-      fail_input("{}: give one spread or six, for the pairs [01, 02, 03, 12, 13, 23]; got {}",
-                 pr.where("w_std"), w.size());
-    for (size_t i = 0; i < 6; ++i) {
-      if (!(w[i] >= 0.0)) fail_input("{}: spreads must be >= 0", pr.where("w_std"));
-      c.prior.w_std[i] = static_cast<float>(w[i]);
-    }
-  }
-  c.prior.b_std = static_cast<float>(pr.get<double>("b_std", c.prior.b_std));
-  c.prior.seed = static_cast<uint64_t>(pr.get<int64_t>("seed", static_cast<int64_t>(c.prior.seed)));
-  if (c.prior.cd_sweeps < 1) fail_input("{}: must be >= 1", pr.where("cd_sweeps"));
-  if (!(c.prior.learning_rate > 0.0)) fail_input("{}: must be > 0", pr.where("learning_rate"));
-  (void)parse_topology(c.prior.topology);  // a bad graph spec fails now, naming the value
-  c.slope = read_schedule(t, "slope", {0.02, 0.0, 1});
-  if (c.epochs < 1) fail_input("{}: must be >= 1, got {}", t.where("epochs"), c.epochs);
-  if (c.batch_size < 1 || c.batch_size > 65536)
-    fail_input("{}: must be in 1..65536, got {}", t.where("batch_size"), c.batch_size);
-  if (!(c.learning_rate > 0.0) || c.learning_rate > 1.0)
-    fail_input("{}: must be in (0, 1], got {}", t.where("learning_rate"), c.learning_rate);
-  if (!(c.learning_rate_end >= 0.0) || c.learning_rate_end > 1.0)
-    fail_input("{}: must be in (0, 1] (or 0: constant rate), got {}", t.where("learning_rate_end"),
-               c.learning_rate_end);
-  if (!(c.beta.start > 0.0) || !(c.beta.end > 0.0))
-    fail_input("{}: beta start/end must be positive", t.where("gumbel_beta"));
-  cfg.check_all_keys_used();
-  return c;
-}
-
-TrainConfig TrainConfig::from_yaml_text(const std::string& text, const std::string& origin) {
-  return from_config(Config::load_string(text, origin));
-}
-
-Calo4pQVAE load_model(const std::string& dir, TrainConfig* config_out) {
-  const CheckpointData ck = read_checkpoint(dir);
-  const TrainConfig tc = TrainConfig::from_yaml_text(ck.config_text, dir + "/config.yaml");
-  Calo4pQVAE model(tc.model);
-  load_model_arrays(model, ck.params, dir);
-  if (config_out) *config_out = tc;
-  return model;
-}
-
-Rbm load_prior(const std::string& dir) {
-  const CheckpointData ck = read_checkpoint(dir);
-  const TrainConfig tc = TrainConfig::from_yaml_text(ck.config_text, dir + "/config.yaml");
-  return Rbm::from_named_arrays(parse_topology(tc.prior.topology), ck.params);
-}
-
-namespace {
-// RBM training rows: partition 0 = energy code bits, partitions 1-3 = the (relaxed) posterior.
-std::vector<float> prior_data(std::span<const float> energies, const std::vector<float>& posterior,
-                              int n) {
-  return LatentLayout(n).float_states(energies, posterior);
-}
-}  // namespace
 
 ResumeState parse_resume_state(const nlohmann::json& state, int epochs, int64_t steps,
                                const std::string& where) {
@@ -463,30 +393,17 @@ TrainResult train(const TrainOptions& opt) {
   model.to(opt.backend);
   if (K > 1) model.set_batch_communicator(&comm);  // sync BatchNorm over the global batch
   Adam adam(static_cast<float>(tc.learning_rate), 0.9f, 0.999f, 1e-8f, 0.0f);
-  const QubitGraph graph = parse_topology(tc.prior.topology);
-  Rbm prior = Rbm::from_graph(graph, tc.model.n);
-  prior.init_random(tc.prior.seed, tc.prior.w_std, tc.prior.b_std);
-  // Sharded chains number their draws globally, which the CUDA kernels do not (yet): with several
-  // ranks the chains run on the CPU path, which draws the same numbers.
-  const GibbsPath gibbs_path =
-      opt.backend == Backend::cuda && K == 1 ? GibbsPath::cuda : GibbsPath::cpu_sparse;
   const RowRange my_examples = rank_rows({0, B}, rank, K);  // this rank's slice of every batch
+  PriorTraining prior(tc.prior, tc.model.n, opt.backend, comm, my_examples, B);
 
   TrainResult result;
   int start_epoch = 0;
   int64_t next_batch = 0;
   double sum_mse = 0, sum_bce = 0, sum_ent = 0, sum_pos = 0, part_seconds = 0;
-  // Persistent (PCD) chains (prior.chains: persistent, or the frozen phase), chain-major batch x
-  // 4n; empty until the first PCD batch starts them at that batch's data, then carried across
-  // batches and checkpoints, partition 0 re-clamped to each batch's energy codes.
-  std::vector<uint8_t> pcd_chains;
-  // CUDA, one rank: the persistent chains live in this sampler on the device from the first PCD
-  // batch on; pcd_chains is brought up to date from it only when a checkpoint is written.
-  std::unique_ptr<BlockGibbsSampler> pcd_device;
   if (opt.resume) {
     const CheckpointData ck = read_checkpoint(ck_dir);
     load_model_arrays(model, ck.params, ck_dir);
-    prior = Rbm::from_named_arrays(graph, ck.params);
+    prior.restore(ck.params, ck_dir);
     adam.load_state(ck.optimizer);
     ResumeState rs = parse_resume_state(ck.state, tc.epochs, steps, ck_dir + "/state.json");
     start_epoch = rs.epoch;
@@ -497,55 +414,19 @@ TrainResult train(const TrainOptions& opt) {
     sum_pos = rs.sum_pos_energy;
     part_seconds = rs.partial_seconds;
     result.history = std::move(rs.history);
-    for (const auto& [name, v] : ck.params)
-      if (name == kPcdChains) {
-        if (v.size() != size_t(B) * size_t(prior.num_nodes()))
-          fail_input("checkpoint '{}': {} has {} values, expected {} chains x {} nodes", ck_dir,
-                     name, v.size(), B, prior.num_nodes());
-        // This rank's window of the global chains (all of them with one rank).
-        const size_t nodes = size_t(prior.num_nodes());
-        pcd_chains.resize(size_t(my_examples.count) * nodes);
-        for (size_t i = 0; i < pcd_chains.size(); ++i)
-          pcd_chains[i] = v[size_t(my_examples.first) * nodes + i] > 0.5f ? 1 : 0;
-      }
     spdlog::info("resuming from '{}' at epoch {} batch {}{}", ck_dir, start_epoch + 1, next_batch,
                  K > 1 ? fmt::format(" on {} ranks", K) : "");
   }
-  // CUDA, one rank: the prior's parameters live on the device (samplers/device_rbm.hpp), where
-  // the KL terms read them and the learning update writes them; `prior` is brought up to date
-  // from there only for checkpoints, the epoch's files and its diagnostics. The per-batch
-  // samplers share its graph.
-  std::unique_ptr<DeviceRbm> device_prior;
-  std::shared_ptr<DeviceRbmGraph> rbm_graph;
-  if (gibbs_path == GibbsPath::cuda) {
-    device_prior = std::make_unique<DeviceRbm>(prior);
-    rbm_graph = device_prior->graph();
-  }
-  bool host_prior_stale = false;
-  auto sync_host_prior = [&] {
-    if (device_prior && host_prior_stale) device_prior->download_to(prior);
-    host_prior_stale = false;
-  };
-  const float* prior_on_device = device_prior ? device_prior->packed() : nullptr;
-
   auto save = [&](int epoch, int64_t nb, double smse, double sbce, double sent, double spos,
                   double secs) {
     // Every rank holds the same parameters; the persistent chains are gathered from the ranks'
     // windows (a collective: every rank calls save), then rank 0 alone writes.
-    std::vector<uint8_t> all_chains;
-    sync_host_prior();
-    if (pcd_device) pcd_chains = pcd_device->states();
-    if (!pcd_chains.empty())
-      all_chains = K == 1
-                       ? pcd_chains
-                       : gather_chains(comm, pcd_chains, my_examples.first, B, prior.num_nodes());
+    NamedArrays prior_arrays = prior.checkpoint_arrays();
     if (!root) return;
     CheckpointData ck;
     ck.config_text = config_text;
     ck.params = model_arrays(model);
-    for (auto& a : prior.to_named_arrays()) ck.params.push_back(std::move(a));
-    if (!all_chains.empty())
-      ck.params.emplace_back(kPcdChains, std::vector<float>(all_chains.begin(), all_chains.end()));
+    for (auto& a : prior_arrays) ck.params.push_back(std::move(a));
     ck.optimizer = adam.state();
     nlohmann::json hist = nlohmann::json::array();
     for (const auto& e : result.history) hist.push_back(metrics_json(e));
@@ -558,8 +439,7 @@ TrainResult train(const TrainOptions& opt) {
   // The files beside the checkpoint, rewritten after every epoch.
   auto write_outputs = [&] {
     if (!root) return;
-    sync_host_prior();
-    prior.save((fs::path(opt.out_dir) / "rbm.h5").string());  // for calo_qpu_calibrate
+    prior.host().save((fs::path(opt.out_dir) / "rbm.h5").string());  // for calo_qpu_calibrate
     write_text_atomically((fs::path(opt.out_dir) / "topology.txt").string(),
                           tc.prior.topology + "\n");
     write_logs(opt.out_dir, result.history);
@@ -606,7 +486,8 @@ TrainResult train(const TrainOptions& opt) {
       std::vector<Tensor> kept;
       if (frozen)
         for (Buffer& buf : model.buffers()) kept.push_back(buf.value->clone());
-      LossTerms t = model.train_step(batch.u, batch.e, sch, true, &prior, !frozen, prior_on_device);
+      LossTerms t =
+          model.train_step(batch.u, batch.e, sch, true, &prior.held(), !frozen, prior.on_device());
       if (K > 1) {  // shard means -> global batch means (rank 0 logs them)
         std::vector<double> s{t.mse * Bl, t.bce * Bl, t.entropy * Bl, t.pos_energy * Bl};
         comm.allreduce_sum(s);
@@ -626,78 +507,9 @@ TrainResult train(const TrainOptions& opt) {
         allreduce_gradients(comm, params);  // the global batch's gradient on every rank
         adam.step(params);
       }
-      // RBM prior: centred gradient on this batch's posterior, partition-0 bias fixed (its units
-      // are always clamped). Before the freeze CD-k chains start at the data; after it the chains
-      // persist (PCD). Seeded by the global step, so a resumed run repeats it exactly.
-      // CUDA, one rank: the posterior stays on the device (samplers/cd_device.hpp); only the
-      // first PCD batch, whose chains start at the data's bits, brings it to the host.
-      const bool pcd = frozen || tc.prior.persistent;
-      const Tensor* device_post = device_prior ? model.last_posterior_on_device() : nullptr;
-      if (device_prior && !device_post)
-        fail("the CUDA training step left no posterior on the device for the RBM update");
-      const std::vector<float> pdata =
-          device_post && !(pcd && pcd_chains.empty())
-              ? std::vector<float>()
-              : prior_data(batch.e, model.last_posterior(), tc.model.n);
-      const uint64_t rbm_seed = tc.prior.seed ^ (sch.step * 0x9E3779B97F4A7C15ull);
-      // With several ranks each runs the chains of its examples (numbered globally, so the draws
-      // are those of one process) and the moments are summed over the ranks.
-      const float rbm_lr = static_cast<float>(tc.prior.learning_rate);
-      RbmGradient g;
-      if (!pcd) {
-        if (device_prior) {
-          cd_k_update_device(*device_prior, prior, device_post->data(), batch.e, Bl,
-                             tc.prior.cd_sweeps, rbm_seed, rbm_lr);
-        } else if (K == 1) {
-          g = cd_k_gradient(prior, pdata, Bl, tc.prior.cd_sweeps, rbm_seed, gibbs_path, 1.0f,
-                            rbm_graph);
-        } else {
-          std::vector<uint8_t> init(pdata.size());
-          for (size_t i = 0; i < pdata.size(); ++i) init[i] = pdata[i] > 0.5f ? 1 : 0;
-          BlockGibbsSampler chains(prior, Bl, rbm_seed, gibbs_path);
-          chains.share_device_graph(rbm_graph);
-          chains.set_chain_window(static_cast<int>(my_examples.first), static_cast<int>(B));
-          chains.set_states(init);
-          chains.run(tc.prior.cd_sweeps);
-          g = sharded_centred_gradient(comm, prior, pdata, chains.states(), Bl, B);
-        }
-      } else {
-        if (pcd_chains.empty()) {  // first frozen batch: chains start at the data (with its bits)
-          pcd_chains.resize(pdata.size());
-          for (size_t i = 0; i < pdata.size(); ++i) pcd_chains[i] = pdata[i] > 0.5f ? 1 : 0;
-        }
-        if (device_prior) {  // the chains stay on the device; each batch draws as a fresh sampler
-          if (!pcd_device) {
-            pcd_device = std::make_unique<BlockGibbsSampler>(prior, Bl, 0, gibbs_path);
-            pcd_device->share_device_graph(rbm_graph);
-            pcd_device->set_states(pcd_chains);
-          }
-          pcd_device->restart_draws(rbm_seed ^ kPcdSeedTag);
-          pcd_device->clamp_energies(batch.e);
-          pcd_update_device(*device_prior, *pcd_device, device_post->data(), batch.e, Bl,
-                            tc.prior.cd_sweeps, rbm_lr);
-        } else {
-          BlockGibbsSampler chains(prior, Bl, rbm_seed ^ kPcdSeedTag, gibbs_path);
-          chains.share_device_graph(rbm_graph);
-          if (K > 1)
-            chains.set_chain_window(static_cast<int>(my_examples.first), static_cast<int>(B));
-          chains.set_states(pcd_chains);
-          // The model's chains are conditioned on this batch's energies, as its data are.
-          chains.clamp_energies(batch.e);
-          if (K == 1) {
-            g = pcd_gradient(prior, chains, pdata, Bl, tc.prior.cd_sweeps);
-          } else {
-            chains.set_rbm(prior);
-            chains.run(tc.prior.cd_sweeps);
-            g = sharded_centred_gradient(comm, prior, pdata, chains.states(), Bl, B);
-          }
-          pcd_chains = chains.states();
-        }
-      }
-      if (device_prior)
-        host_prior_stale = true;  // updated on the device
-      else
-        apply_gradient(prior, g, rbm_lr, false);
+      // The RBM prior's update on this batch's posterior (host/nn/prior_training.hpp): CD-k
+      // before the freeze, PCD after it (or throughout with prior.chains: persistent).
+      prior.update(model, batch.e, sch.step, frozen || tc.prior.persistent);
       sum_mse += t.mse;
       sum_bce += t.bce;
       sum_ent += t.entropy;
@@ -745,69 +557,22 @@ TrainResult train(const TrainOptions& opt) {
           double(t.d2h_calls) * per, double(t.d2h_bytes) * per / 1024.0,
           double(t.alloc_calls) * per, double(device_pool_bytes().reserved) / double(1 << 20));
     }
-    // validation (hard posterior samples, teacher-forced hit mask as in training)
-    // Each rank evaluates its validation batches (j % K == rank); the per-batch sums and the
-    // diagnostics' latents are placed by batch and summed over the ranks (each entry comes from
-    // one rank), then added in batch order as one process adds them.
-    const int64_t vbatches = (split.validation.count + B - 1) / B;
-    std::vector<double> vsums(size_t(4 * vbatches), 0.0);
-    // Latent diagnostics on up to kDiagnosticShowers validation showers.
-    const int64_t diag_rows = std::min(kDiagnosticShowers, split.validation.count);
-    const size_t units_per = 3 * size_t(tc.model.n);
-    std::vector<float> diag_logits(size_t(diag_rows) * units_per, 0.0f);
-    std::vector<float> diag_samples(diag_logits.size(), 0.0f),
-        diag_energies(diag_logits.size() / units_per);
-    for (const auto& [first, vd] : val_batches) {
-      const StreamScope on_stream(model.cuda_stream());
-      const int64_t cnt = static_cast<int64_t>(vd.energies.size());
-      Batch vb = to_batch(vd);
-      StepSchedule vs = sch;
-      vs.global_batch = 0;  // one process's batch: no shard
-      vs.first_example = 0;
-      vs.step = (uint64_t{1} << 40) + static_cast<uint64_t>(first);
-      const LossTerms t = model.train_step(vb.u, vb.e, vs, false, &prior, true, prior_on_device);
-      if (first < diag_rows) {
-        const int64_t take = std::min<int64_t>(cnt, diag_rows - first);
-        const size_t units = size_t(take) * units_per, at = size_t(first) * units_per;
-        std::copy_n(model.last_logits().begin(), units, diag_logits.begin() + long(at));
-        std::copy_n(model.last_posterior().begin(), units, diag_samples.begin() + long(at));
-        std::copy_n(vb.e.begin(), take, diag_energies.begin() + first);
-      }
-      const size_t j = size_t(first / B);
-      vsums[4 * j + 0] = t.mse * double(cnt);
-      vsums[4 * j + 1] = t.bce * double(cnt);
-      vsums[4 * j + 2] = t.entropy * double(cnt);
-      vsums[4 * j + 3] = t.pos_energy * double(cnt);
-    }
-    if (K > 1) {
-      comm.allreduce_sum(vsums);
-      comm.allreduce_sum(diag_logits);
-      comm.allreduce_sum(diag_samples);
-      comm.allreduce_sum(diag_energies);
-    }
-    double vmse = 0, vbce = 0, vent = 0, vpos = 0;
-    const int64_t vrows = split.validation.count;
-    for (size_t j = 0; j < size_t(vbatches); ++j) {
-      vmse += vsums[4 * j + 0];
-      vbce += vsums[4 * j + 1];
-      vent += vsums[4 * j + 2];
-      vpos += vsums[4 * j + 3];
-    }
+    const Validation v =
+        validate(model, prior, val_batches, sch, split.validation.count, B, tc.model.n, comm);
     EpochMetrics m;
     m.epoch = epoch + 1;
     m.train_mse = sum_mse / double(steps);
     m.train_bce = sum_bce / double(steps);
-    m.val_mse = vmse / double(vrows);
-    m.val_bce = vbce / double(vrows);
+    m.val_mse = v.mse;
+    m.val_bce = v.bce;
     m.train_entropy = sum_ent / double(steps);
     m.train_pos_energy = sum_pos / double(steps);
-    m.val_entropy = vent / double(vrows);
-    m.val_pos_energy = vpos / double(vrows);
+    m.val_entropy = v.entropy;
+    m.val_pos_energy = v.pos_energy;
     m.kl_weight = sch.kl_weight;
-    sync_host_prior();
     if (root) {  // diagnostics for the log (the prior samples cost; the other ranks go on)
-      const int64_t Bd = static_cast<int64_t>(diag_energies.size());
-      const PosteriorStats ps = posterior_stats(diag_logits, diag_samples, Bd, 3 * tc.model.n);
+      const int64_t Bd = static_cast<int64_t>(v.energies.size());
+      const PosteriorStats ps = posterior_stats(v.logits, v.samples, Bd, 3 * tc.model.n);
       m.distinct_map = ps.distinct_map;
       m.distinct_sampled = ps.distinct_sampled;
       m.marginal_entropy = ps.marginal_entropy;
@@ -815,8 +580,8 @@ TrainResult train(const TrainOptions& opt) {
       PriorMatchOptions po;
       po.sweeps = std::max(tc.prior.cd_sweeps, 200);
       po.seed = tc.prior.seed ^ (0xD1A6ull << 32) ^ uint64_t(epoch);
-      po.path = gibbs_path;
-      const PriorMatch pm = prior_match(prior, diag_logits, diag_samples, diag_energies, po);
+      po.path = prior.gibbs_path();
+      const PriorMatch pm = prior_match(prior.host(), v.logits, v.samples, v.energies, po);
       m.pos_energy_hard = pm.pos_energy;
       m.neg_energy = pm.neg_energy;
       m.unit_gap = pm.unit_gap;
@@ -849,7 +614,7 @@ TrainResult train(const TrainOptions& opt) {
           "epoch {}: posterior collapse: only {:.1f}% of {} encoded validation showers have "
           "distinct latent states; the RBM prior cannot carry information (lower "
           "training.learning_rate or training.kl_weight, or check the data)",
-          m.epoch, 100.0 * m.distinct_map, diag_energies.size());
+          m.epoch, 100.0 * m.distinct_map, v.energies.size());
     bool stop_now = g_stop != 0 ||
                     (opt.stop_after_batches >= 0 && result.batches_run >= opt.stop_after_batches);
     if (K > 1) {

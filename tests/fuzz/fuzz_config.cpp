@@ -2,7 +2,7 @@
 // from it (TrainConfig::from_config: model, training, prior, topology spec, unknown-key check).
 #include "host/config.hpp"
 #include "host/memory_limit.hpp"
-#include "host/nn/trainer.hpp"
+#include "host/nn/train_config.hpp"
 #include "tests/fuzz/fuzz_util.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -10,6 +10,7 @@
 #include "host/gen/generator.hpp"
 #include "host/gen/response_calibration.hpp"
 #include "host/h5io.hpp"
+#include "host/nn/trained_model.hpp"
 #include "host/nn/trainer.hpp"
 #include "kernels/cuda_info.hpp"
 #include "kernels/device_memory.hpp"
@@ -267,7 +268,7 @@ TEST(Generator, CudaBlocksMoveOnlyTheEnergiesUpAndTheShowersDown) {
   gen::GenerateOptions o = trained().options("cuda_transfers.h5", 7);
   o.backend = Backend::cuda;
   const gen::GenerateTiming t = gen::generate(o, *prior);
-  const Rbm rbm = nn::load_prior((fs::path(trained().model) / "checkpoint").string());
+  const Rbm rbm = nn::load_trained_model((fs::path(trained().model) / "checkpoint").string()).prior;
   const BlockGibbsSampler sampler(rbm, 1, 0);
   const BlockGibbsSampler::Sparse& g = sampler.sparse();
   const uint64_t graph = 4 * (g.offsets.size() + g.nbr.size() + g.w.size() + g.bias.size());
