@@ -104,6 +104,14 @@ Tensor energy_column(std::span<const float> energies, Backend where) {
   return Tensor::from_host({static_cast<int64_t>(v.size()), 1}, v).to(where);
 }
 
+Tensor energy_codes(std::span<const float> energies, int n, Backend where) {
+  const int64_t B = static_cast<int64_t>(energies.size());
+  const Tensor e = Tensor::from_host({B}, energies).to(where);
+  Tensor codes = Tensor::empty({B, n}, where);
+  ops::energy_code_rows(where, e.data(), B, n, codes.data());
+  return codes;
+}
+
 namespace {
 constexpr float kPreluInit = 0.02f;  // reference PReLU(C, init 0.02)
 
@@ -239,9 +247,7 @@ void Calo4pQVAE::init_output_bias(float mean_hit_u, float hit_fraction) {
 }
 
 Tensor Calo4pQVAE::decoder_input(const Tensor& latent13, std::span<const float> energies) {
-  const int n = cfg_.n;
-  const int64_t B = static_cast<int64_t>(energies.size());
-  const Tensor c = Tensor::from_host({B, n}, LatentLayout(n).float_codes(energies)).to(backend_);
+  const Tensor c = energy_codes(energies, cfg_.n, backend_);
   const Tensor le = energy_column(energies, backend_);
   return concat_channels(concat_channels(c, latent13), le);
 }
@@ -354,8 +360,7 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
   // KL gradient (entropy + pos_energy) w.r.t. the latents and, at fixed latents, the logits.
   std::array<Tensor, 3> kl_gz, kl_gl;
   if (prior && on_device) {
-    const Tensor code =
-        Tensor::from_host({B, n}, LatentLayout(n).float_codes(energies)).to(backend_);
+    const Tensor code = energy_codes(energies, n, backend_);
     KlTensors kl = kl_terms(*prior, code, std::span<const Tensor>(device_latents_.data(), 3),
                             std::span<const Tensor>(zeta.data(), 3), kl_grads, kl_weight,
                             &kl_prior_, prior_on_device);

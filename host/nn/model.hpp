@@ -184,5 +184,8 @@ class Calo4pQVAE {
 };
 
 Tensor energy_column(std::span<const float> energies, Backend where);  // (B,1) log-energy scalar
+// (B, n) partition-0 energy codes as 0/1 floats, built where they are used: on the device only
+// the B energies go up.
+Tensor energy_codes(std::span<const float> energies, int n, Backend where);
 
 }  // namespace calo::nn

@@ -12,6 +12,7 @@
 #include "kernels/nn/batchnorm_math.hpp"
 #include "kernels/nn/kl_math.hpp"
 #include "kernels/philox.hpp"
+#include "kernels/transform.hpp"
 
 namespace calo::nn::ops {
 
@@ -267,6 +268,12 @@ void hit_target(Backend where, const float* u, float* t, int64_t n) {
   if (where == Backend::cuda) return gpu::hit_target(u, t, n);
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i) t[i] = hit_target_f(u[i]);
+}
+
+void energy_code_rows(Backend where, const float* energies, int64_t B, int n, float* codes) {
+  if (where == Backend::cuda) return gpu::energy_code_rows(energies, B, n, codes);
+  for (int64_t i = 0; i < B * n; ++i)
+    codes[i] = float(energy_code_bit(double(energies[i / n]), static_cast<int>(i % n), n));
 }
 
 double wmse_sum(Backend where, const float* u, const float* uhat, float* grad, int64_t n, float w,

@@ -62,6 +62,9 @@ void gumbel_backward(Backend where, const float* gy, const float* y, float* gx, 
 void add_inplace(Backend where, float* y, const float* x, int64_t n);
 // t = 1 where u > 0 else 0 (the hit head's target).
 void hit_target(Backend where, const float* u, float* t, int64_t n);
+// codes (B x n) = the energy code of partition 0 as 0/1 floats, codes[b * n + i] =
+// energy_code_bit(energies[b], i, n) (kernels/transform.hpp, what LatentLayout::codes writes).
+void energy_code_rows(Backend where, const float* energies, int64_t B, int n, float* codes);
 // Loss sums (double) and gradients (grad = scale * d term / d prediction).
 double wmse_sum(Backend where, const float* u, const float* uhat, float* grad, int64_t n, float w,
                 float scale);

@@ -67,6 +67,9 @@ void add_inplace(float*, const float*, int64_t) {
 void hit_target(const float*, float*, int64_t) {
   no_cuda("hit_target");
 }
+void energy_code_rows(const float*, int64_t, int, float*) {
+  no_cuda("energy_code_rows");
+}
 double wmse_sum(const float*, const float*, float*, int64_t, float, float) {
   no_cuda("wmse_sum");
 }

@@ -31,6 +31,7 @@ void gumbel_forward(const float* logits, float* y, int64_t n, float beta, bool t
 void gumbel_backward(const float* gy, const float* y, float* gx, int64_t n, float beta);
 void add_inplace(float* y, const float* x, int64_t n);
 void hit_target(const float* u, float* t, int64_t n);
+void energy_code_rows(const float* energies, int64_t B, int n, float* codes);
 double wmse_sum(const float* u, const float* uhat, float* grad, int64_t n, float w, float scale);
 double bce_sum(const float* logits, const float* targets, float* grad, int64_t n, float scale);
 double kl_entropy_sum(const float* logits, const float* z, float* grad_logits, float* grad_z,

@@ -16,6 +16,7 @@
 #include "kernels/nn/gpu_ops.hpp"
 #include "kernels/nn/kl_math.hpp"
 #include "kernels/philox.hpp"
+#include "kernels/transform.hpp"
 
 namespace calo::nn::gpu {
 namespace {
@@ -188,6 +189,12 @@ __global__ void k_add_inplace(float* y, const float* x, int64_t n) {
 __global__ void k_hit_target(const float* u, float* t, int64_t n) {
   CALO_GRID_LOOP(i, n) {
     t[i] = hit_target_f(u[i]);
+  }
+}
+
+__global__ void k_energy_code_rows(const float* energies, int64_t B, int n, float* codes) {
+  CALO_GRID_LOOP(i, B * n) {
+    codes[i] = float(energy_code_bit(double(energies[i / n]), static_cast<int>(i % n), n));
   }
 }
 
@@ -414,6 +421,11 @@ void add_inplace(float* y, const float* x, int64_t n) {
 
 void hit_target(const float* u, float* t, int64_t n) {
   k_hit_target<<<blocks_for(n), kThreads, 0, launch_stream()>>>(u, t, n);
+  CALO_CUDA_CHECK_LAUNCH();
+}
+
+void energy_code_rows(const float* energies, int64_t B, int n, float* codes) {
+  k_energy_code_rows<<<blocks_for(B * n), kThreads, 0, launch_stream()>>>(energies, B, n, codes);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
