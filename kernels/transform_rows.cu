@@ -1,6 +1,7 @@
 // CUDA inverse transform of a batch of decoder outputs: one thread per voxel, each calling the
 // CALO_HD function the CPU loop calls (kernels/transform.hpp u_to_voxel_in_rows).
 #include "kernels/cuda_check.cuh"
+#include "kernels/grid_stride.cuh"
 #include "kernels/launch_stream.cuh"
 #include "kernels/transform.hpp"
 #include "kernels/transform_launch.hpp"
@@ -8,13 +9,9 @@
 namespace calo {
 namespace {
 
-constexpr int kThreads = 256;
-
 __global__ void k_u_to_voxel_rows(const float* u, const float* e_inc, float* out, int64_t n,
                                   int64_t voxels) {
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
-    out[i] = u_to_voxel_in_rows(u, e_inc, i, voxels);
+  CALO_GRID_LOOP(i, n) out[i] = u_to_voxel_in_rows(u, e_inc, i, voxels);
 }
 
 }  // namespace
@@ -23,9 +20,7 @@ void u_to_voxel_rows_cuda(const float* u, const float* e_inc, float* out, int64_
                           int64_t voxels) {
   const int64_t n = rows * voxels;
   if (n == 0) return;
-  const int64_t blocks = (n + kThreads - 1) / kThreads;
-  k_u_to_voxel_rows<<<static_cast<unsigned>(blocks < 65535 ? blocks : 65535), kThreads, 0,
-                      launch_stream()>>>(u, e_inc, out, n, voxels);
+  k_u_to_voxel_rows<<<grid_blocks(n), kGridThreads, 0, launch_stream()>>>(u, e_inc, out, n, voxels);
   CALO_CUDA_CHECK_LAUNCH();
 }
 

@@ -4,18 +4,15 @@
 #include "kernels/cuda_check.cuh"
 #include "kernels/gen/latent_rows_launch.hpp"
 #include "kernels/gen/latent_rows_math.hpp"
+#include "kernels/grid_stride.cuh"
 #include "kernels/launch_stream.cuh"
 
 namespace calo {
 namespace {
 
-constexpr int kThreads = 256;
-
 __global__ void k_latent_rows(const uint8_t* z, int64_t chains, int units, int64_t c0,
                               int64_t count, int64_t lo, int64_t hi, int64_t first, float* out) {
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < count;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
-    out[i] = latent_row_value(z, chains, units, c0, lo, hi, first, i);
+  CALO_GRID_LOOP(i, count) out[i] = latent_row_value(z, chains, units, c0, lo, hi, first, i);
 }
 
 }  // namespace
@@ -24,9 +21,8 @@ void latent_rows_cuda(const uint8_t* z, int64_t chains, int units, int64_t c0, i
                       int64_t lo, int64_t hi, int64_t first, float* out) {
   const int64_t count = rows * units;
   if (count == 0) return;
-  const int64_t blocks = (count + kThreads - 1) / kThreads;
-  k_latent_rows<<<static_cast<unsigned>(blocks < 65535 ? blocks : 65535), kThreads, 0,
-                  launch_stream()>>>(z, chains, units, c0, count, lo, hi, first, out);
+  k_latent_rows<<<grid_blocks(count), kGridThreads, 0, launch_stream()>>>(
+      z, chains, units, c0, count, lo, hi, first, out);
   CALO_CUDA_CHECK_LAUNCH();
 }
 

@@ -9,6 +9,7 @@
 
 #include "kernels/cuda_check.cuh"
 #include "kernels/device_memory.hpp"
+#include "kernels/grid_stride.cuh"
 #include "kernels/launch_stream.cuh"
 #include "kernels/nn/activations.hpp"
 #include "kernels/nn/batchnorm_math.hpp"
@@ -21,12 +22,7 @@
 namespace calo::nn::gpu {
 namespace {
 
-constexpr int kThreads = 256;
-
-int blocks_for(int64_t n) {
-  const int64_t b = (n + kThreads - 1) / kThreads;
-  return static_cast<int>(b < 65535 ? (b < 1 ? 1 : b) : 65535);
-}
+constexpr int kThreads = kGridThreads;  // also the reductions' block size (block_sum)
 
 cublasHandle_t cublas() {
   static thread_local cublasHandle_t handle = nullptr;
@@ -58,10 +54,6 @@ __global__ void k_im2col(ConvGeom g, const float* x, float* col, int64_t rows, i
     col[i] = s < 0 ? 0.0f : x[s];
   }
 }
-
-#define CALO_GRID_LOOP(i, n)                                                             \
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (n); \
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
 
 // A thread per input element gathers what the scatter would add, in the CPU's order: no atomics,
 // so the result is the same on every run (and equals the CPU's).
@@ -336,19 +328,19 @@ void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const 
 void im2col(const ConvGeom& g, const float* x, float* col) {
   const int64_t rows = static_cast<int64_t>(g.C) * g.kd * g.kh * g.kw,
                 cols = static_cast<int64_t>(g.Do) * g.Ho * g.Wo;
-  k_im2col<<<blocks_for(rows * cols), kThreads, 0, launch_stream()>>>(g, x, col, rows, cols);
+  k_im2col<<<grid_blocks(rows * cols), kThreads, 0, launch_stream()>>>(g, x, col, rows, cols);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void col2im(const ConvGeom& g, const float* col, float* x) {
   const int64_t cols = static_cast<int64_t>(g.Do) * g.Ho * g.Wo;
   const int64_t inputs = static_cast<int64_t>(g.C) * g.D * g.H * g.W;
-  k_col2im<<<blocks_for(inputs), kThreads, 0, launch_stream()>>>(g, col, x, cols, inputs);
+  k_col2im<<<grid_blocks(inputs), kThreads, 0, launch_stream()>>>(g, col, x, cols, inputs);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void add_channel_bias(float* y, const float* bias, int64_t B, int64_t C, int64_t S) {
-  k_add_bias<<<blocks_for(B * C * S), kThreads, 0, launch_stream()>>>(y, bias, B, C, S);
+  k_add_bias<<<grid_blocks(B * C * S), kThreads, 0, launch_stream()>>>(y, bias, B, C, S);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
@@ -358,24 +350,24 @@ void channel_sum_acc(const float* gy, float* gbias, int64_t B, int64_t C, int64_
 }
 
 void unary_forward(int op, float param, const float* x, float* y, int64_t n) {
-  k_unary_fwd<<<blocks_for(n), kThreads, 0, launch_stream()>>>(op, param, x, y, n);
+  k_unary_fwd<<<grid_blocks(n), kThreads, 0, launch_stream()>>>(op, param, x, y, n);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void unary_backward(int op, float param, const float* saved, const float* gy, float* gx,
                     int64_t n) {
-  k_unary_bwd<<<blocks_for(n), kThreads, 0, launch_stream()>>>(op, param, saved, gy, gx, n);
+  k_unary_bwd<<<grid_blocks(n), kThreads, 0, launch_stream()>>>(op, param, saved, gy, gx, n);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void prelu_forward(const float* x, const float* a, float* y, int64_t B, int64_t C, int64_t S) {
-  k_prelu_fwd<<<blocks_for(B * C * S), kThreads, 0, launch_stream()>>>(x, a, y, B, C, S);
+  k_prelu_fwd<<<grid_blocks(B * C * S), kThreads, 0, launch_stream()>>>(x, a, y, B, C, S);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void prelu_backward(const float* x, const float* a, const float* gy, float* gx, float* ga,
                     int64_t B, int64_t C, int64_t S) {
-  k_prelu_bwd_x<<<blocks_for(B * C * S), kThreads, 0, launch_stream()>>>(x, a, gy, gx, B, C, S);
+  k_prelu_bwd_x<<<grid_blocks(B * C * S), kThreads, 0, launch_stream()>>>(x, a, gy, gx, B, C, S);
   CALO_CUDA_CHECK_LAUNCH();
   k_prelu_bwd_a<<<static_cast<unsigned>(C), kThreads, 0, launch_stream()>>>(x, gy, ga, B, C, S);
   CALO_CUDA_CHECK_LAUNCH();
@@ -398,34 +390,34 @@ void batchnorm_backward(const float* gy, const float* xhat, const float* gamma,
 }
 
 void lerp_inplace(float* running, const float* batch, float momentum, int64_t n) {
-  k_lerp<<<blocks_for(n), kThreads, 0, launch_stream()>>>(running, batch, momentum, n);
+  k_lerp<<<grid_blocks(n), kThreads, 0, launch_stream()>>>(running, batch, momentum, n);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void gumbel_forward(const float* logits, float* y, int64_t n, float beta, bool training,
                     uint64_t seed, uint64_t stream, uint64_t offset) {
-  k_gumbel_fwd<<<blocks_for(n), kThreads, 0, launch_stream()>>>(logits, y, n, beta, training, seed,
-                                                                stream, offset);
+  k_gumbel_fwd<<<grid_blocks(n), kThreads, 0, launch_stream()>>>(logits, y, n, beta, training, seed,
+                                                                 stream, offset);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void gumbel_backward(const float* gy, const float* y, float* gx, int64_t n, float beta) {
-  k_gumbel_bwd<<<blocks_for(n), kThreads, 0, launch_stream()>>>(gy, y, gx, n, beta);
+  k_gumbel_bwd<<<grid_blocks(n), kThreads, 0, launch_stream()>>>(gy, y, gx, n, beta);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void add_inplace(float* y, const float* x, int64_t n) {
-  k_add_inplace<<<blocks_for(n), kThreads, 0, launch_stream()>>>(y, x, n);
+  k_add_inplace<<<grid_blocks(n), kThreads, 0, launch_stream()>>>(y, x, n);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void hit_target(const float* u, float* t, int64_t n) {
-  k_hit_target<<<blocks_for(n), kThreads, 0, launch_stream()>>>(u, t, n);
+  k_hit_target<<<grid_blocks(n), kThreads, 0, launch_stream()>>>(u, t, n);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void energy_code_rows(const float* energies, int64_t B, int n, float* codes) {
-  k_energy_code_rows<<<blocks_for(B * n), kThreads, 0, launch_stream()>>>(energies, B, n, codes);
+  k_energy_code_rows<<<grid_blocks(B * n), kThreads, 0, launch_stream()>>>(energies, B, n, codes);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
@@ -462,49 +454,49 @@ double kl_energy_sum(const float* z, const float* f, const float* bias, float* g
 }
 
 void combine_train(const float* acts, const float* u_true, float* y, int64_t n, float slope) {
-  k_combine_train<<<blocks_for(n), kThreads, 0, launch_stream()>>>(acts, u_true, y, n, slope);
+  k_combine_train<<<grid_blocks(n), kThreads, 0, launch_stream()>>>(acts, u_true, y, n, slope);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void combine_train_backward(const float* gy, const float* acts, const float* u_true, float* gx,
                             int64_t n, float slope) {
-  k_combine_train_bwd<<<blocks_for(n), kThreads, 0, launch_stream()>>>(gy, acts, u_true, gx, n,
-                                                                       slope);
+  k_combine_train_bwd<<<grid_blocks(n), kThreads, 0, launch_stream()>>>(gy, acts, u_true, gx, n,
+                                                                        slope);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void combine_eval(const float* acts, const float* hits, float* y, int64_t n, uint64_t seed,
                   uint64_t stream, uint64_t offset) {
-  k_combine_eval<<<blocks_for(n), kThreads, 0, launch_stream()>>>(acts, hits, y, n, seed, stream,
-                                                                  offset);
+  k_combine_eval<<<grid_blocks(n), kThreads, 0, launch_stream()>>>(acts, hits, y, n, seed, stream,
+                                                                   offset);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void copy_strided(const float* src, int64_t src_stride, float* dst, int64_t dst_stride,
                   int64_t rows, int64_t len) {
-  k_copy_strided<<<blocks_for(rows * len), kThreads, 0, launch_stream()>>>(src, src_stride, dst,
-                                                                           dst_stride, rows, len);
+  k_copy_strided<<<grid_blocks(rows * len), kThreads, 0, launch_stream()>>>(src, src_stride, dst,
+                                                                            dst_stride, rows, len);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void broadcast_rows(const float* v, float* dst, int64_t B, int64_t S) {
-  k_broadcast_rows<<<blocks_for(B * S), kThreads, 0, launch_stream()>>>(v, dst, B, S);
+  k_broadcast_rows<<<grid_blocks(B * S), kThreads, 0, launch_stream()>>>(v, dst, B, S);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void fill(float* y, float value, int64_t n) {
-  k_fill<<<blocks_for(n), kThreads, 0, launch_stream()>>>(y, value, n);
+  k_fill<<<grid_blocks(n), kThreads, 0, launch_stream()>>>(y, value, n);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void adam_step(const AdamScalars& s, float* p, const float* g, float* m, float* v, int64_t n) {
-  k_adam<<<blocks_for(n), kThreads, 0, launch_stream()>>>(s, p, g, m, v, n);
+  k_adam<<<grid_blocks(n), kThreads, 0, launch_stream()>>>(s, p, g, m, v, n);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void affine_forward(const float* x, const float* g, const float* b, float* y, int64_t B, int64_t C,
                     int64_t S) {
-  k_affine_fwd<<<blocks_for(B * C * S), kThreads, 0, launch_stream()>>>(x, g, b, y, B, C, S);
+  k_affine_fwd<<<grid_blocks(B * C * S), kThreads, 0, launch_stream()>>>(x, g, b, y, B, C, S);
   CALO_CUDA_CHECK_LAUNCH();
 }
 

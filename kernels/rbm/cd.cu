@@ -2,6 +2,7 @@
 // over the RBM's couplings. Each thread runs a CALO_HD function of kernels/rbm/moment_math.hpp,
 // the same the CPU reference (samplers/cd_device.cpp) runs.
 #include "kernels/cuda_check.cuh"
+#include "kernels/grid_stride.cuh"
 #include "kernels/launch_stream.cuh"
 #include "kernels/rbm/cd_launch.hpp"
 #include "kernels/rbm/moment_math.hpp"
@@ -9,14 +10,12 @@
 namespace calo {
 namespace {
 
-constexpr int kThreads = 256;
 constexpr int kEntryThreads = 32;  // threads per node for its couplings (Zephyr degree <= 20)
 
 __global__ void k_prior_data(const float* posterior, const float* energies, int64_t rows, int n,
                              float* data, uint8_t* chains) {
   const int N = 4 * n;
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < rows * N;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+  CALO_GRID_LOOP(i, rows * N) {
     const int64_t r = i / N;
     const int node = static_cast<int>(i % N);
     const float v = prior_data_unit(posterior, energies, r, node, n);
@@ -26,8 +25,7 @@ __global__ void k_prior_data(const float* posterior, const float* energies, int6
 }
 
 __global__ void k_clamp_energy_codes(uint8_t* z, const float* energies, int n, int chains) {
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
-       i < static_cast<int64_t>(n) * chains; i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+  CALO_GRID_LOOP(i, static_cast<int64_t>(n) * chains) {
     const int node = static_cast<int>(i / chains), c = static_cast<int>(i % chains);
     z[i] = energy_code_bit(double(energies[c]), node, n);
   }
@@ -60,18 +58,16 @@ void prior_data_cuda(const float* posterior, const float* energies, int64_t rows
                      float* data, uint8_t* chains) {
   const int64_t total = rows * 4 * n;
   if (total == 0) return;
-  const int64_t blocks = (total + kThreads - 1) / kThreads;
-  k_prior_data<<<static_cast<unsigned>(blocks < 65535 ? blocks : 65535), kThreads, 0,
-                 launch_stream()>>>(posterior, energies, rows, n, data, chains);
+  k_prior_data<<<grid_blocks(total), kGridThreads, 0, launch_stream()>>>(posterior, energies, rows,
+                                                                         n, data, chains);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
 void clamp_energy_codes_cuda(uint8_t* chains_node_major, const float* energies, int n, int chains) {
   const int64_t total = static_cast<int64_t>(n) * chains;
   if (total == 0) return;
-  const int64_t blocks = (total + kThreads - 1) / kThreads;
-  k_clamp_energy_codes<<<static_cast<unsigned>(blocks < 65535 ? blocks : 65535), kThreads, 0,
-                         launch_stream()>>>(chains_node_major, energies, n, chains);
+  k_clamp_energy_codes<<<grid_blocks(total), kGridThreads, 0, launch_stream()>>>(
+      chains_node_major, energies, n, chains);
   CALO_CUDA_CHECK_LAUNCH();
 }
 
