@@ -9,13 +9,13 @@ namespace calo {
 
 DeviceRbm::DeviceRbm(const Rbm& rbm)
     : n_(rbm.n()),
-      topology_(sparse_graph(rbm)),
       packed_(DeviceArray<float>::from_host(rbm.pack())),
-      graph_(std::make_shared<DeviceRbmGraph>()),
-      dw_(topology_.nbr.size()) {
-  graph_->update(topology_);
+      graph_(std::make_shared<DeviceRbmGraph>()) {
+  const RbmSparseGraph graph = sparse_graph(rbm);
+  graph_->update(graph);
   graph_->own_parameters_on_device();
-  const size_t nodes = topology_.bias.size(), entries = topology_.nbr.size();
+  const size_t nodes = graph.bias.size(), entries = graph.nbr.size();
+  dw_ = DeviceArray<double>(entries);
   for (DeviceMomentSums* s : {&data_, &model_}) {
     s->mu = DeviceArray<double>(nodes);
     s->pair = DeviceArray<double>(entries);

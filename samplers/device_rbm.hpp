@@ -35,8 +35,6 @@ class DeviceRbm {
   const float* packed() const { return packed_.data(); }
   // The sparse graph, for the samplers of this RBM (BlockGibbsSampler::share_device_graph).
   const std::shared_ptr<DeviceRbmGraph>& graph() const { return graph_; }
-  // The host copy of the graph's topology (offsets, nbr; its w and bias are the upload's).
-  const RbmSparseGraph& topology() const { return topology_; }
   // Buffers for the moment sums of the data rows and of the chains, sized for this graph.
   DeviceMomentSums& data_sums() { return data_; }
   DeviceMomentSums& model_sums() { return model_; }
@@ -49,7 +47,6 @@ class DeviceRbm {
 
  private:
   int n_;
-  RbmSparseGraph topology_;
   DeviceArray<float> packed_;
   std::shared_ptr<DeviceRbmGraph> graph_;
   DeviceMomentSums data_, model_;

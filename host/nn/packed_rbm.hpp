@@ -1,9 +1,9 @@
 #pragma once
-// The RBM prior as the KL terms of the loss read it (host/nn/losses.hpp kl_terms): the six
-// coupling matrices in kRbmPairs order (n x n each), then the biases b_0..b_3, 6n^2 + 4n floats
-// (2.2 MB at the dataset2_zephyr size). The CUDA training step keeps one copy on the device and
-// replaces it only when the prior changed since (once per RBM update; the validation batches and
-// a frozen-prior step upload nothing), as DeviceRbmGraph does for the samplers' sparse graph.
+// The KL terms' copy of an RBM prior held on the host (host/nn/losses.hpp kl_terms), in the packed
+// layout of kernels/rbm/packed_layout.hpp (Rbm::pack; 2.2 MB at the dataset2_zephyr size), on the
+// model's backend and replaced only when the prior changed since. It serves the steps whose prior
+// is trained on the host (several CUDA ranks) and callers outside the trainer; the one-rank CUDA
+// trainer passes the parameters its DeviceRbm keeps on the device instead (samplers/device_rbm.hpp).
 #include <cstdint>
 #include <span>
 #include <vector>
