@@ -246,25 +246,23 @@ void Calo4pQVAE::init_output_bias(float mean_hit_u, float hit_fraction) {
   set(hit_out_, hit_logit);
 }
 
-Tensor Calo4pQVAE::decoder_input(const Tensor& latent13, std::span<const float> energies) {
+Tensor Calo4pQVAE::decoder_input(const Tensor& latent13, std::span<const float> energies,
+                                 const Tensor& le) {
   const Tensor c = energy_codes(energies, cfg_.n, backend_);
-  const Tensor le = energy_column(energies, backend_);
   return concat_channels(concat_channels(c, latent13), le);
 }
 
 Tensor Calo4pQVAE::states_decoder_input(std::span<const uint8_t> states,
-                                        std::span<const float> energies) {
+                                        std::span<const float> energies, const Tensor& le) {
   const int64_t B = static_cast<int64_t>(energies.size());
   const int n = cfg_.n;
   const Tensor latent13 =
       Tensor::from_host({B, 3 * n}, LatentLayout(n).free_part(states)).to(backend_);
-  return decoder_input(latent13, energies);
+  return decoder_input(latent13, energies, le);
 }
 
-Tensor Calo4pQVAE::rows_decoder_input(const Tensor& latent_rows, int64_t b0,
-                                      std::span<const float> energies) {
-  const int64_t m = static_cast<int64_t>(energies.size()), width = latent_rows.dim(1);
-  const Tensor le = energy_column(energies, backend_);
+Tensor Calo4pQVAE::rows_decoder_input(const Tensor& latent_rows, int64_t b0, const Tensor& le) {
+  const int64_t m = le.dim(0), width = latent_rows.dim(1);
   if (b0 == 0 && m == latent_rows.dim(0)) return concat_channels(latent_rows, le);
   Tensor part = Tensor::empty({m, width}, backend_);
   ops::copy_strided(backend_, latent_rows.data() + b0 * width, 0, part.data(), 0, 1, m * width);
@@ -342,7 +340,7 @@ LossTerms Calo4pQVAE::train_step(const Tensor& u, std::span<const float> energie
     posterior_ = latent13.to_vector();
   }
 
-  const Tensor out = run_decoder(decoder_input(latent13, energies), le, training);
+  const Tensor out = run_decoder(decoder_input(latent13, energies, le), le, training);
   auto [acts, hits] = split_channels(out, 1);
   Tensor target = Tensor::empty(u5.shape(), backend_);
   ops::hit_target(backend_, u5.data(), target.data(), u5.numel());
@@ -458,9 +456,9 @@ Tensor Calo4pQVAE::decode(std::span<const uint8_t> states, std::span<const float
   check_decode_input(states, energies);
   const size_t units = 4 * size_t(cfg_.n);
   return decode_slices(
-      [&](int64_t b0, int64_t m) {
+      [&](int64_t b0, int64_t m, const Tensor& le) {
         return states_decoder_input(states.subspan(size_t(b0) * units, size_t(m) * units),
-                                    energies.subspan(size_t(b0), size_t(m)));
+                                    energies.subspan(size_t(b0), size_t(m)), le);
       },
       energies, seed, offset);
 }
@@ -474,15 +472,14 @@ Tensor Calo4pQVAE::decode(const Tensor& latent_rows, std::span<const float> ener
   if (latent_rows.backend() != backend_)
     fail("decode: latent rows on {} but the model on {}", to_string(latent_rows.backend()),
          to_string(backend_));
-  return decode_slices(
-      [&](int64_t b0, int64_t m) {
-        return rows_decoder_input(latent_rows, b0, energies.subspan(size_t(b0), size_t(m)));
-      },
-      energies, seed, offset);
+  return decode_slices([&](int64_t b0, int64_t,
+                           const Tensor& le) { return rows_decoder_input(latent_rows, b0, le); },
+                       energies, seed, offset);
 }
 
-Tensor Calo4pQVAE::decode_slices(const std::function<Tensor(int64_t, int64_t)>& zin_of,
-                                 std::span<const float> energies, uint64_t seed, uint64_t offset) {
+Tensor Calo4pQVAE::decode_slices(
+    const std::function<Tensor(int64_t, int64_t, const Tensor&)>& zin_of,
+    std::span<const float> energies, uint64_t seed, uint64_t offset) {
   const StreamScope on_stream(stream_);
   const int64_t B = static_cast<int64_t>(energies.size());
   set_inference(true);
@@ -495,12 +492,12 @@ Tensor Calo4pQVAE::decode_slices(const std::function<Tensor(int64_t, int64_t)>& 
   for (int64_t b0 = 0; b0 < B; b0 += slice) {
     const int64_t m = std::min(slice, B - b0);
     const auto e = energies.subspan(size_t(b0), size_t(m));
-    const Tensor fc = dec_trunk_->forward_range(zin_of(b0, m), 0, 1, false);
+    const Tensor le_slice = energy_column(e, backend_);
+    const Tensor fc = dec_trunk_->forward_range(zin_of(b0, m, le_slice), 0, 1, false);
     if (tail) {  // the whole slice at once: the tail keeps no activation beyond one item per thread
       const Tensor x = dec_trunk_->forward_range(fc, 1, kTailFirst, false);
-      const Tensor le = energy_column(e, backend_);
       Tensor acts = Tensor::empty({m, kVoxels}), hits = Tensor::empty({m, kVoxels});
-      tail->run(x.data(), le.data(), m, acts.data(), hits.data(), kVoxels);
+      tail->run(x.data(), le_slice.data(), m, acts.data(), hits.data(), kVoxels);
       ops::combine_eval(backend_, acts.data(), hits.data(), u.data() + b0 * kVoxels, m * kVoxels,
                         seed, kDecodeStream, offset + uint64_t(b0) * uint64_t(kVoxels));
       continue;
@@ -513,7 +510,10 @@ Tensor Calo4pQVAE::decode_slices(const std::function<Tensor(int64_t, int64_t)>& 
         part = Tensor({mu, width}, backend_);
         ops::copy_strided(backend_, fc.data() + c0 * width, 0, part.data(), 0, 1, mu * width);
       }
-      const Tensor le = energy_column(e.subspan(size_t(c0), size_t(mu)), backend_);
+      // The micro-slice's energy column (the slice's when it is the whole slice: CUDA).
+      Tensor le_part;
+      if (mu != m) le_part = energy_column(e.subspan(size_t(c0), size_t(mu)), backend_);
+      const Tensor& le = mu != m ? le_part : le_slice;
       const Tensor body = append_energy_channel(
           dec_trunk_->forward_range(mu != m ? part : fc, 1, dec_trunk_->size(), false), le);
       const Tensor acts = dec_act_->forward(body, false);
@@ -539,8 +539,8 @@ Tensor Calo4pQVAE::decode_heads(std::span<const uint8_t> states, std::span<const
   const StreamScope on_stream(stream_);
   check_decode_input(states, energies);
   set_inference(true);
-  const Tensor zin = states_decoder_input(states, energies);
   const Tensor le = energy_column(energies, backend_);
+  const Tensor zin = states_decoder_input(states, energies, le);
   const std::optional<DecoderTailCpu> tail = decoder_tail_cpu();
   if (!tail) return run_decoder(zin, le, false);
   const int64_t B = static_cast<int64_t>(energies.size());

@@ -140,15 +140,19 @@ class Calo4pQVAE {
   const std::shared_ptr<CudaStream>& cuda_stream() const { return stream_; }
 
  private:
-  Tensor decoder_input(const Tensor& latent13, std::span<const float> energies);
+  // The decoder's input: energy code, latents (B x 3n) and le, the energies' column
+  // (energy_column, which the caller has: the decoder's heads read it too).
+  Tensor decoder_input(const Tensor& latent13, std::span<const float> energies, const Tensor& le);
   // decoder_input of full latent states (B x 4n, partition 0 the energy code, which is rebuilt
   // from the energies).
-  Tensor states_decoder_input(std::span<const uint8_t> states, std::span<const float> energies);
-  // decoder_input of rows b0 .. b0 + energies.size() - 1 of latent rows (B x 4n floats on the
-  // model's backend; decode()'s device overload): the same values, the code from the rows.
-  Tensor rows_decoder_input(const Tensor& latent_rows, int64_t b0, std::span<const float> energies);
-  // decode()'s body: zin_of(b0, m) is the decoder input of rows b0 .. b0 + m - 1.
-  Tensor decode_slices(const std::function<Tensor(int64_t, int64_t)>& zin_of,
+  Tensor states_decoder_input(std::span<const uint8_t> states, std::span<const float> energies,
+                              const Tensor& le);
+  // decoder_input of rows b0 .. b0 + le.dim(0) - 1 of latent rows (B x 4n floats on the model's
+  // backend; decode()'s device overload): the same values, the code from the rows.
+  Tensor rows_decoder_input(const Tensor& latent_rows, int64_t b0, const Tensor& le);
+  // decode()'s body: zin_of(b0, m, le) is the decoder input of rows b0 .. b0 + m - 1, whose
+  // energy column is le.
+  Tensor decode_slices(const std::function<Tensor(int64_t, int64_t, const Tensor&)>& zin_of,
                        std::span<const float> energies, uint64_t seed, uint64_t offset);
   int64_t decode_micro_slice() const;
   // The CPU inference path from the trunk's ConvT on (nullopt on CUDA or for layers it does not
