@@ -5,6 +5,7 @@
 
 #include "host/error.hpp"
 #include "kernels/rbm/centred_math.hpp"
+#include "kernels/rbm/moment_math.hpp"
 
 namespace calo {
 
@@ -188,17 +189,21 @@ RbmGradient plain_gradient(const Rbm& rbm, std::span<const float> data, int batc
                         moments_from_states(model, chains, rbm.num_nodes()));
 }
 
+std::vector<uint8_t> chain_start_states(std::span<const float> data) {
+  std::vector<uint8_t> bits(data.size());
+  for (size_t i = 0; i < data.size(); ++i) bits[i] = chain_start_bit(data[i]);
+  return bits;
+}
+
 RbmGradient cd_k_gradient(const Rbm& rbm, std::span<const float> data, int batch, int k,
                           uint64_t seed, GibbsPath path, float beta,
                           std::shared_ptr<DeviceRbmGraph> graph) {
   const size_t N = size_t(rbm.num_nodes());
   if (batch < 1 || data.size() != size_t(batch) * N)
     fail_input("CD-k: got {} data values for {} rows x {} nodes", data.size(), batch, N);
-  std::vector<uint8_t> init(data.size());
-  for (size_t i = 0; i < data.size(); ++i) init[i] = data[i] > 0.5f ? 1 : 0;
   BlockGibbsSampler g(rbm, batch, seed, path);
   g.share_device_graph(std::move(graph));
-  g.set_states(init);
+  g.set_states(chain_start_states(data));
   g.run(k, beta);
   return centred_gradient(rbm, data, batch, g.states(), batch);
 }

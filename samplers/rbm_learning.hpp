@@ -43,6 +43,9 @@ RbmGradient plain_gradient(const Rbm& rbm, const RbmMoments& data, const RbmMome
 // Plain (uncentred) log-likelihood gradient, same layout.
 RbmGradient plain_gradient(const Rbm& rbm, std::span<const float> data, int batch,
                            std::span<const uint8_t> model, int chains);
+// The CD chains' start at data rows (values in [0, 1]): chain_start_bit of each
+// (kernels/rbm/moment_math.hpp, what the device CD-k's start kernel writes).
+std::vector<uint8_t> chain_start_states(std::span<const float> data);
 // CD-k: chains start at the data (bits z = data > 0.5, partition 0 clamped to the data's), k sweeps
 // at beta; returns the centred gradient of `data` against those chains. On the CUDA path `graph`
 // (when given) keeps the device graph between calls (BlockGibbsSampler::share_device_graph).

@@ -156,14 +156,26 @@ bool checkpoint_exists(const std::string& dir) {
          fs::exists(fs::path(dir + ".old") / "state.json");
 }
 
-CheckpointData read_checkpoint(const std::string& dir_in) {
+namespace {
+// The directory a checkpoint is read from: DIR, or DIR.old when a crash between the two renames
+// left only that (it is complete).
+std::string complete_checkpoint_dir(const std::string& dir_in) {
   std::string dir = dir_in;
-  // A crash between the two renames leaves only DIR.old: it is complete.
   if (!fs::exists(fs::path(dir) / "state.json") &&
       fs::exists(fs::path(dir + ".old") / "state.json"))
     dir = dir_in + ".old";
   if (!fs::exists(fs::path(dir) / "state.json"))
     fail_input("no checkpoint in '{}' (state.json missing); train without --resume first", dir_in);
+  return dir;
+}
+}  // namespace
+
+std::string read_checkpoint_config(const std::string& dir_in) {
+  return slurp((fs::path(complete_checkpoint_dir(dir_in)) / "config.yaml").string());
+}
+
+CheckpointData read_checkpoint(const std::string& dir_in) {
+  const std::string dir = complete_checkpoint_dir(dir_in);
   CheckpointData d;
   d.config_text = slurp((fs::path(dir) / "config.yaml").string());
   d.params = read_named_arrays((fs::path(dir) / "params.bin").string());

@@ -33,6 +33,9 @@ struct CheckpointData {
 // until the rename, and on a write failure (disk full, file-size limit) it is left untouched.
 void write_checkpoint(const std::string& dir, const CheckpointData& data);
 CheckpointData read_checkpoint(const std::string& dir);
+// The config.yaml of the checkpoint read_checkpoint would read, without its arrays (which at the
+// dataset2_zephyr size are 1.5 GB with the optimizer's moments).
+std::string read_checkpoint_config(const std::string& dir);
 bool checkpoint_exists(const std::string& dir);
 
 }  // namespace calo::nn

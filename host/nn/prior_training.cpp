@@ -12,12 +12,6 @@ namespace calo::nn {
 namespace {
 constexpr const char* kPcdChains = "pcd.chains";  // persistent chains in params.bin (0/1 floats)
 constexpr uint64_t kPcdSeedTag = 0x50434443ull << 32;  // PCD sweeps use other draws than CD's
-
-std::vector<uint8_t> start_bits(const std::vector<float>& data) {
-  std::vector<uint8_t> bits(data.size());
-  for (size_t i = 0; i < data.size(); ++i) bits[i] = data[i] > 0.5f ? 1 : 0;
-  return bits;
-}
 }  // namespace
 
 PriorTraining::PriorTraining(const PriorConfig& cfg, int n, Backend backend,
@@ -96,12 +90,13 @@ void PriorTraining::update(const Calo4pQVAE& model, std::span<const float> energ
     } else {
       BlockGibbsSampler chains(prior_, Bl, seed, path_);
       chains.set_chain_window(static_cast<int>(mine_.first), static_cast<int>(global_batch_));
-      chains.set_states(start_bits(data));
+      chains.set_states(chain_start_states(data));
       chains.run(k);
       g = sharded_centred_gradient(comm_, prior_, data, chains.states(), Bl, global_batch_);
     }
   } else {
-    if (pcd_chains_.empty()) pcd_chains_ = start_bits(data);  // first PCD batch: at the data
+    if (pcd_chains_.empty())
+      pcd_chains_ = chain_start_states(data);  // first PCD batch: at the data
     if (dev) {  // the chains stay on the device; each batch draws as a fresh sampler would
       if (!pcd_device_) {
         pcd_device_ = std::make_unique<BlockGibbsSampler>(prior_, Bl, 0, path_);

@@ -309,7 +309,7 @@ TrainResult train(const TrainOptions& opt) {
   if (opt.resume) {
     if (!checkpoint_exists(ck_dir))
       fail_input("--resume: no checkpoint in '{}'; run once without --resume", ck_dir);
-    config_text = read_checkpoint(ck_dir).config_text;
+    config_text = read_checkpoint_config(ck_dir);
   } else {
     config_text = read_text(opt.config_path);
   }
