@@ -3,7 +3,8 @@
 // layout of kernels/rbm/packed_layout.hpp (Rbm::pack; 2.2 MB at the dataset2_zephyr size), on the
 // model's backend and replaced only when the prior changed since. It serves the steps whose prior
 // is trained on the host (several CUDA ranks) and callers outside the trainer; the one-rank CUDA
-// trainer passes the parameters its DeviceRbm keeps on the device instead (samplers/device_rbm.hpp).
+// trainer passes the parameters its DeviceRbm keeps on the device instead
+// (samplers/device_rbm.hpp).
 #include <cstdint>
 #include <span>
 #include <vector>
